@@ -1,0 +1,1 @@
+"""Report and scaffold templates, read as package data."""
