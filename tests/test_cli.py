@@ -1,0 +1,144 @@
+"""Tests for the command line, through click's CliRunner and a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from modelbot.cli import cli
+from modelbot.report import load_schema
+
+from .conftest import EXAMPLES
+
+# What each example must conclude without the smoke test (the fast path).
+FAST_VERDICTS = {
+    "models/broken-image": {"license": "pass", "docs": "fail"},
+    "models/incomplete-card": {"license": "pass", "docs": "fail"},
+    "models/license-mismatch": {"license": "fail", "docs": "pass"},
+    "models/linear-regression": {"license": "pass", "docs": "pass"},
+    "models/missing-license": {"license": "fail", "docs": "pass"},
+    "models/mlp-classifier": {"license": "pass", "docs": "pass"},
+    "models/nan-loss": {"license": "pass", "docs": "pass"},
+    "models/unreloadable-layer": {"license": "pass", "docs": "pass"},
+}
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def zoo(tmp_path: Path) -> Path:
+    root = tmp_path / "zoo"
+    shutil.copytree(EXAMPLES, root)
+    return root
+
+
+def test_examples_without_smoke_give_each_verdict(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    code, _, err = invoke("check", str(EXAMPLES), "--skip", "smoke",
+                          "--format", "json", "--output", str(out))
+    assert code == 1
+    assert f"fail: json report written to {out}" in err
+    report = json.loads(out.read_text())
+    jsonschema.validate(report, load_schema())
+    verdicts = {
+        m["path"]: {c["name"]: c["status"] for c in m["checks"] if c["name"] != "smoke"}
+        for m in report["models"]
+    }
+    assert verdicts == FAST_VERDICTS
+    smoke = {c["status"] for m in report["models"] for c in m["checks"] if c["name"] == "smoke"}
+    assert smoke == {"skip"}
+    assert report["config"] == {"path": str(EXAMPLES / ".modelbot.yml"), "source": "working tree"} or \
+        report["config"]["source"] == "working tree"
+
+
+def test_only_selects_one_check_and_model_dir_paths(tmp_path: Path) -> None:
+    model = EXAMPLES / "models" / "missing-license"
+    code, out, _ = invoke("check", str(model), "--only", "license", "--no-progress")
+    assert code == 1
+    assert "FAIL  models/missing-license" in out
+    assert "license/missing-file" in out
+    assert "skip  docs" in out
+
+
+def test_unknown_check_is_a_usage_error() -> None:
+    code, _, err = invoke("check", str(EXAMPLES), "--only", "lint")
+    assert code == 2
+    assert "unknown check 'lint'; choose from smoke, license, docs" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("models: [models/*]\nlicence:\n  allow: [MIT]\n",
+         ".modelbot.yml:2: unknown key `licence` (did you mean `license`?)"),
+        ("smoke:\n  steps: many\n", ".modelbot.yml:2: `smoke.steps`: expected an integer"),
+        ("docs:\n  required_sections: [a\n", ".modelbot.yml:3: not valid YAML"),
+    ],
+)
+def test_bad_config_is_one_clear_error(zoo: Path, text: str, expected: str,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    (zoo / ".modelbot.yml").write_text(text)
+    monkeypatch.chdir(zoo)
+    code, out, err = invoke("check", ".", "--skip", "smoke")
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"modelbot: error: {expected}")
+    assert "Traceback" not in err
+
+
+def test_markdown_output(tmp_path: Path) -> None:
+    code, out, _ = invoke("check", str(EXAMPLES / "models" / "linear-regression"),
+                          "--skip", "smoke", "--format", "markdown", "--no-progress")
+    assert code == 0
+    assert out.startswith("## ✅ modelbot: all checks passed")
+    assert "| `models/linear-regression` | ⏭️ | ✅ | ✅ |" in out
+
+
+def test_no_models_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = invoke("check", str(tmp_path))
+    assert code == 2
+    assert "no model directories found" in err
+
+
+def test_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    done = subprocess.run(
+        [sys.executable, "-m", "modelbot", "check", str(EXAMPLES / "models" / "mlp-classifier"),
+         "--only", "docs", "--output", str(blocker / "r.json")],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 2
+    assert "cannot write the report" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_crash_of_modelbot_exits_3_with_a_log(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from modelbot import cli as cli_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("report builder exploded")
+
+    monkeypatch.setattr(cli_module.report, "build_report", broken)
+    monkeypatch.setattr(sys, "argv", ["modelbot", "check", str(EXAMPLES / "models" / "mlp-classifier"),
+                                      "--only", "docs", "--no-progress"])
+    with pytest.raises(SystemExit) as info:
+        cli_module.main()
+    assert info.value.code == 3
+    err = capsys.readouterr().err
+    assert "modelbot crashed: RuntimeError: report builder exploded" in err
+    log = Path(err.split("The traceback is in ")[1].split(";")[0])
+    assert "Traceback" in log.read_text() and "report builder exploded" in log.read_text()
+    log.unlink()
