@@ -37,6 +37,7 @@ VERDICTS = {
     "warn": "all checks passed, with warnings",
     "fail": "some checks failed",
     "error": "modelbot could not finish some checks",
+    "skip": "no check ran",
 }
 
 

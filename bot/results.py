@@ -8,7 +8,7 @@ from typing import Any
 
 
 class Status(enum.StrEnum):
-    """A check's verdict on one model, worst last in ``ORDER``."""
+    """A check's verdict on one model; ``ORDER`` ranks them, worst last."""
 
     PASS = "pass"
     SKIP = "skip"
@@ -18,7 +18,7 @@ class Status(enum.StrEnum):
 
 
 # Worst status wins when statuses are combined (a model's row, the run's verdict).
-ORDER = [Status.PASS, Status.SKIP, Status.WARN, Status.FAIL, Status.ERROR]
+ORDER = [Status.SKIP, Status.PASS, Status.WARN, Status.FAIL, Status.ERROR]
 
 
 class Severity(enum.StrEnum):
