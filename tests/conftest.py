@@ -77,7 +77,9 @@ class FakeCheck:
 @pytest.fixture
 def fake_checks() -> dict[str, FakeCheck]:
     """Three scripted checks: one passes, one fails, one warns."""
-    failing = Finding("beta/broken", Severity.ERROR, "it is broken", "models/a/x.py", 3, 1, "mend it")
+    failing = Finding(
+        "beta/broken", Severity.ERROR, "it is broken", "models/a/x.py", 3, 1, "mend it"
+    )
     warning = Finding("gamma/odd", Severity.WARNING, "it is odd")
     return {
         "alpha": FakeCheck("alpha"),

@@ -44,8 +44,16 @@ def zoo(tmp_path: Path) -> Path:
 
 def test_examples_without_smoke_give_each_verdict(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    code, _, err = invoke("check", str(EXAMPLES), "--skip", "smoke",
-                          "--format", "json", "--output", str(out))
+    code, _, err = invoke(
+        "check",
+        str(EXAMPLES),
+        "--skip",
+        "smoke",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
     assert code == 1
     assert f"fail: json report written to {out}" in err
     report = json.loads(out.read_text())
@@ -55,10 +63,18 @@ def test_examples_without_smoke_give_each_verdict(tmp_path: Path) -> None:
         for m in report["models"]
     }
     assert verdicts == FAST_VERDICTS
-    smoke = {c["status"] for m in report["models"] for c in m["checks"] if c["name"] == "smoke"}
+    smoke = {
+        c["status"]
+        for m in report["models"]
+        for c in m["checks"]
+        if c["name"] == "smoke"
+    }
     assert smoke == {"skip"}
-    assert report["config"] == {"path": str(EXAMPLES / ".modelbot.yml"), "source": "working tree"} or \
-        report["config"]["source"] == "working tree"
+    assert (
+        report["config"]
+        == {"path": str(EXAMPLES / ".modelbot.yml"), "source": "working tree"}
+        or report["config"]["source"] == "working tree"
+    )
 
 
 def test_only_selects_one_check_and_model_dir_paths(tmp_path: Path) -> None:
@@ -79,14 +95,20 @@ def test_unknown_check_is_a_usage_error() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("models: [models/*]\nlicence:\n  allow: [MIT]\n",
-         ".modelbot.yml:2: unknown key `licence` (did you mean `license`?)"),
-        ("smoke:\n  steps: many\n", ".modelbot.yml:2: `smoke.steps`: expected an integer"),
+        (
+            "models: [models/*]\nlicence:\n  allow: [MIT]\n",
+            ".modelbot.yml:2: unknown key `licence` (did you mean `license`?)",
+        ),
+        (
+            "smoke:\n  steps: many\n",
+            ".modelbot.yml:2: `smoke.steps`: expected an integer",
+        ),
         ("docs:\n  required_sections: [a\n", ".modelbot.yml:3: not valid YAML"),
     ],
 )
-def test_bad_config_is_one_clear_error(zoo: Path, text: str, expected: str,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_config_is_one_clear_error(
+    zoo: Path, text: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (zoo / ".modelbot.yml").write_text(text)
     monkeypatch.chdir(zoo)
     code, out, err = invoke("check", ".", "--skip", "smoke")
@@ -97,8 +119,15 @@ def test_bad_config_is_one_clear_error(zoo: Path, text: str, expected: str,
 
 
 def test_markdown_output(tmp_path: Path) -> None:
-    code, out, _ = invoke("check", str(EXAMPLES / "models" / "linear-regression"),
-                          "--skip", "smoke", "--format", "markdown", "--no-progress")
+    code, out, _ = invoke(
+        "check",
+        str(EXAMPLES / "models" / "linear-regression"),
+        "--skip",
+        "smoke",
+        "--format",
+        "markdown",
+        "--no-progress",
+    )
     assert code == 0
     assert out.startswith("## ✅ modelbot: all checks passed")
     assert "| `models/linear-regression` | ⏭️ | ✅ | ✅ |" in out
@@ -114,9 +143,19 @@ def test_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     done = subprocess.run(
-        [sys.executable, "-m", "modelbot", "check", str(EXAMPLES / "models" / "mlp-classifier"),
-         "--only", "docs", "--output", str(blocker / "r.json")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "modelbot",
+            "check",
+            str(EXAMPLES / "models" / "mlp-classifier"),
+            "--only",
+            "docs",
+            "--output",
+            str(blocker / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 2
     assert "cannot write the report" in done.stderr
@@ -132,13 +171,25 @@ def test_crash_of_modelbot_exits_3_with_a_log(
         raise RuntimeError("report builder exploded")
 
     monkeypatch.setattr(cli_module.report, "build_report", broken)
-    monkeypatch.setattr(sys, "argv", ["modelbot", "check", str(EXAMPLES / "models" / "mlp-classifier"),
-                                      "--only", "docs", "--no-progress"])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "modelbot",
+            "check",
+            str(EXAMPLES / "models" / "mlp-classifier"),
+            "--only",
+            "docs",
+            "--no-progress",
+        ],
+    )
     with pytest.raises(SystemExit) as info:
         cli_module.main()
     assert info.value.code == 3
     err = capsys.readouterr().err
     assert "modelbot crashed: RuntimeError: report builder exploded" in err
     log = Path(err.split("The traceback is in ")[1].split(";")[0])
-    assert "Traceback" in log.read_text() and "report builder exploded" in log.read_text()
+    assert (
+        "Traceback" in log.read_text() and "report builder exploded" in log.read_text()
+    )
     log.unlink()

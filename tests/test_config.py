@@ -122,7 +122,9 @@ def test_load_config_handles_bom_and_crlf(
     assert config.settings_for("zoo/a", "alpha")["level"] == 4
 
 
-def test_load_config_refuses_binary(tmp_path: Path, fake_checks: dict[str, FakeCheck]) -> None:
+def test_load_config_refuses_binary(
+    tmp_path: Path, fake_checks: dict[str, FakeCheck]
+) -> None:
     path = tmp_path / ".modelbot.yml"
     path.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(ConfigError, match="not UTF-8"):

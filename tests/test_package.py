@@ -16,7 +16,16 @@ from .conftest import REPO
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(out),
+            str(REPO),
+        ],
         check=True,
         capture_output=True,
     )
@@ -26,7 +35,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_installs_only_modelbot(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
-    top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    top = {
+        name.split("/")[0]
+        for name in names
+        if not name.split("/")[0].endswith(".dist-info")
+    }
     assert top == {"modelbot"}
 
 
@@ -39,6 +52,10 @@ def test_wheel_ships_templates_and_schemas(wheel: Path) -> None:
 
 
 def test_python_dash_m_runs() -> None:
-    done = subprocess.run([sys.executable, "-m", "modelbot", "--version"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "modelbot", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.strip() == "modelbot, version 0.1.0"

@@ -11,7 +11,13 @@ import pytest
 
 from modelbot.config import parse_config
 from modelbot.discovery import ModelDir
-from modelbot.report import build_report, load_schema, render_json, render_markdown, sparkline
+from modelbot.report import (
+    build_report,
+    load_schema,
+    render_json,
+    render_markdown,
+    sparkline,
+)
 from modelbot.results import CheckResult, Finding, Severity, Status
 from modelbot.runner import ModelOutcome, run_checks
 from modelbot.textreport import render_text
@@ -47,8 +53,15 @@ def test_report_validates_against_shipped_schema(
     assert model["path"] == "models/a"
     beta = model["checks"][1]
     assert beta["findings"] == [
-        {"rule": "beta/broken", "severity": "error", "message": "it is broken",
-         "path": "models/a/x.py", "line": 3, "column": 1, "hint": "mend it"}
+        {
+            "rule": "beta/broken",
+            "severity": "error",
+            "message": "it is broken",
+            "path": "models/a/x.py",
+            "line": 3,
+            "column": 1,
+            "hint": "mend it",
+        }
     ]
     assert report["versions"]["modelbot"] == report["tool"]["version"]
 
@@ -62,7 +75,9 @@ def test_schema_rejects_a_broken_report(
         jsonschema.validate(report, load_schema())
 
 
-def test_crash_gives_exit_code_3(tmp_path: Path, fake_checks: dict[str, FakeCheck]) -> None:
+def test_crash_gives_exit_code_3(
+    tmp_path: Path, fake_checks: dict[str, FakeCheck]
+) -> None:
     fake_checks["alpha"].raises = RuntimeError("boom")
     report = report_for(tmp_path, fake_checks)
     assert (report["status"], report["exit_code"]) == ("error", 3)
@@ -77,10 +92,19 @@ def test_sparkline_spans_the_range() -> None:
 def test_markdown_escapes_contributed_text_and_links_findings(
     tmp_path: Path, fake_checks: dict[str, FakeCheck]
 ) -> None:
-    hostile = Finding("beta/broken", Severity.ERROR, "ping @octocat <img src=x> **bold**",
-                      "models/a/x.py", 3, 1, None)
+    hostile = Finding(
+        "beta/broken",
+        Severity.ERROR,
+        "ping @octocat <img src=x> **bold**",
+        "models/a/x.py",
+        3,
+        1,
+        None,
+    )
     fake_checks["beta"].findings = [hostile]
-    text = render_markdown(report_for(tmp_path, fake_checks), link_base="https://h/o/r/blob/abc")
+    text = render_markdown(
+        report_for(tmp_path, fake_checks), link_base="https://h/o/r/blob/abc"
+    )
     assert "@octocat" not in text
     assert re.search(r"(?<!\\)<img", text) is None  # raw HTML would render
     assert "\\*\\*bold\\*\\*" in text
@@ -91,10 +115,23 @@ def test_markdown_escapes_contributed_text_and_links_findings(
 
 def test_markdown_shows_loss_sparkline_for_passing_smoke(tmp_path: Path) -> None:
     model = ModelDir(tmp_path, tmp_path / "m")
-    result = CheckResult("smoke", Status.PASS, metrics={
-        "losses": [1.0, 0.5, 0.25], "loss_initial": 1.0, "loss_final": 0.25, "seed": 7})
-    report = build_report([ModelOutcome(model, [result])], command="modelbot check",
-                          config_path=None, config_source="defaults", duration=0.1)
+    result = CheckResult(
+        "smoke",
+        Status.PASS,
+        metrics={
+            "losses": [1.0, 0.5, 0.25],
+            "loss_initial": 1.0,
+            "loss_final": 0.25,
+            "seed": 7,
+        },
+    )
+    report = build_report(
+        [ModelOutcome(model, [result])],
+        command="modelbot check",
+        config_path=None,
+        config_source="defaults",
+        duration=0.1,
+    )
     text = render_markdown(report)
     assert "1 passing model" in text
     assert "`█▃▁` (1 → 0.25), seed 7" in text

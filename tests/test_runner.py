@@ -26,7 +26,9 @@ def test_find_models_sorted_dirs_only(tmp_path: Path) -> None:
     assert [m.rel for m in models] == ["models/a", "models/b"]
 
 
-def test_statuses_follow_findings(tmp_path: Path, fake_checks: dict[str, FakeCheck]) -> None:
+def test_statuses_follow_findings(
+    tmp_path: Path, fake_checks: dict[str, FakeCheck]
+) -> None:
     models = make_zoo(tmp_path, "a")
     config = parse_config("", "x.yml", fake_checks)
     [outcome] = run_checks(models, config, fake_checks, set(fake_checks))
