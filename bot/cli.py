@@ -183,6 +183,8 @@ def read_config(root: Path, config_file: Path | None, rules_from: str | None,
             notices.append({"severity": "warning", "message": RULES_CHANGED.format(
                 config=rel, ref=ref)})
         source = f"commit {ref}"
+        if text is None and current is None and config_file is not None:
+            raise UsageError(f"{display}: no such configuration file, here or at {ref}")
         if text is None:
             return default_config(), source
         return parse_config(text, f"{rel} at {ref}"), source

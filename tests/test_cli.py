@@ -193,3 +193,44 @@ def test_crash_of_modelbot_exits_3_with_a_log(
         "Traceback" in log.read_text() and "report builder exploded" in log.read_text()
     )
     log.unlink()
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=root, check=True, capture_output=True, text=True,
+    )
+    return done.stdout.strip()
+
+
+def test_pull_request_cannot_relax_its_own_rules(zoo: Path, tmp_path: Path) -> None:
+    """The base branch denies Apache-2.0; the PR's config tries to allow it."""
+    (zoo / ".modelbot.yml").write_text("license:\n  allow: [MIT]\n")
+    git(zoo, "init", "-q", "-b", "main")
+    git(zoo, "add", "-A")
+    git(zoo, "commit", "-qm", "base")
+    base = git(zoo, "rev-parse", "HEAD")
+    git(zoo, "checkout", "-qb", "pr")
+    (zoo / ".modelbot.yml").write_text("license:\n  allow: [MIT, Apache-2.0]\n")
+    (zoo / "models" / "mlp-classifier" / "model.py").write_text(
+        (zoo / "models" / "mlp-classifier" / "model.py").read_text() + "\n"
+    )
+    git(zoo, "commit", "-qam", "relax the rules")
+    out = tmp_path / "r.json"
+
+    code, _, _ = invoke("check", str(zoo), "--only", "license", "--format", "json",
+                        "--output", str(out), "--changed-since", base, "--rules-from", base)
+    report = json.loads(out.read_text())
+    assert code == 1
+    # .modelbot.yml changed, so every model is checked, under the base rules
+    assert len(report["models"]) == 8
+    assert report["config"]["source"] == f"commit {base}"
+    mlp = next(m for m in report["models"] if m["path"] == "models/mlp-classifier")
+    assert [f["rule"] for f in mlp["checks"][1]["findings"]] == ["license/not-allowed"]
+    assert any("the rules were read from" in n["message"] for n in report["notices"])
+
+    code, _, _ = invoke("check", str(zoo), "--only", "license", "--format", "json",
+                        "--output", str(out))
+    mlp = next(m for m in json.loads(out.read_text())["models"]
+               if m["path"] == "models/mlp-classifier")
+    assert mlp["checks"][1]["status"] == "pass"  # the working tree's rules allow it
