@@ -226,6 +226,32 @@ def write_report(data: dict[str, Any], fmt: str, output: Path | None) -> None:
     click.echo(f"modelbot: {data['status']}: {fmt} report written to {output}", err=True)
 
 
+@cli.command()
+@click.argument("report_file", metavar="REPORT.json",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="markdown", show_default=True, help="Report format.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of standard output.")
+@click.option("--link-base", metavar="URL",
+              help="Markdown: link findings to URL/PATH#LINE (e.g. a blob URL at the head commit).")
+def render(report_file: Path, fmt: str, output: Path | None, link_base: str | None) -> None:
+    """Render a JSON report made by `modelbot check` as text or Markdown."""
+    from modelbot.publish import load_report
+
+    data = load_report(report_file)
+    if fmt == "markdown":
+        text = report.render_markdown(data, link_base=link_base)
+    elif fmt == "json":
+        text = report.render_json(data)
+    else:
+        text = render_text(data, color=output is None and sys.stdout.isatty())
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 def register_publish() -> None:
     """Add ``publish`` when its module is present."""
     try:

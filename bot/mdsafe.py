@@ -43,6 +43,30 @@ def escape(text: str) -> str:
     return _LINKED.sub(lambda m: m.group(1) + ZERO_WIDTH_JOINER, text)
 
 
+def message(text: str) -> str:
+    """Escape a finding's message but keep its `code spans` as code.
+
+    modelbot writes messages with contributed names in backticks. Spans are
+    found as CommonMark finds them (a run of N backticks up to the next run of
+    exactly N); everything outside them is escaped, stray backticks included,
+    so contributed text cannot open a span of its own or leave one.
+    """
+    text = " ".join(clean(text).splitlines())
+    parts: list[str] = []
+    plain_start = position = 0
+    while (run := _BACKTICKS.search(text, position)) is not None:
+        closing = re.compile(r"(?<!`)" + run.group() + r"(?!`)")
+        end = closing.search(text, run.end())
+        if end is None:
+            position = run.end()
+            continue
+        parts.append(escape(text[plain_start : run.start()]))
+        parts.append(text[run.start() : end.end()])
+        plain_start = position = end.end()
+    parts.append(escape(text[plain_start:]))
+    return "".join(parts)
+
+
 def code(text: str, *, in_table: bool = False) -> str:
     """Render ``text`` as inline code that no backtick inside can break out of.
 

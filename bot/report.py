@@ -134,6 +134,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["md"] = mdsafe.escape
     env.filters["code"] = mdsafe.code
+    env.filters["message"] = mdsafe.message
     env.filters["spark"] = sparkline
     env.globals["marks"] = MARKS
     env.globals["verdicts"] = VERDICTS

@@ -234,3 +234,18 @@ def test_pull_request_cannot_relax_its_own_rules(zoo: Path, tmp_path: Path) -> N
     mlp = next(m for m in json.loads(out.read_text())["models"]
                if m["path"] == "models/mlp-classifier")
     assert mlp["checks"][1]["status"] == "pass"  # the working tree's rules allow it
+
+
+def test_render_turns_a_json_report_into_markdown_and_text(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    invoke("check", str(EXAMPLES / "models" / "missing-license"), "--only", "license",
+           "--format", "json", "--output", str(out), "--no-progress")
+    code, md, _ = invoke("render", str(out), "--link-base", "https://example.invalid/blob/abc")
+    assert code == 0
+    assert md.startswith("## ❌ modelbot: some checks failed")
+    assert "(https://example.invalid/blob/abc/models/missing-license)" in md
+    code, text, _ = invoke("render", str(out), "--format", "text")
+    assert "license/missing-file" in text and code == 0
+    out.write_text('{"schema_version": 1}')
+    code, _, err = invoke("render", str(out))
+    assert code == 2 and "Traceback" not in err

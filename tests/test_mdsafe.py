@@ -150,3 +150,18 @@ def test_close_blocks_ignores_details_inside_code() -> None:
     assert close_blocks("<details><summary>a</summary></details>\n<details>") == (
         "\n</details>\n"
     )
+
+
+def test_message_keeps_code_spans_and_escapes_the_rest() -> None:
+    from modelbot.mdsafe import message
+
+    assert message("image `images/loss.png` does not exist") == (
+        "image `images/loss.png` does not exist"
+    )
+    # a mention or HTML outside a span is neutralised, inside a span it is inert
+    out = message("@octocat said `@octocat <b>` and <b>")
+    assert out.startswith("@\u200doctocat said `@octocat <b>` and \\<b\\>")
+    # a stray backtick cannot open a span that swallows the escaping after it
+    assert message("a ` b <i>") == "a \\` b \\<i\\>"
+    # double-backtick spans may hold single backticks
+    assert message("name ``a`b`` ok") == "name ``a`b`` ok"
