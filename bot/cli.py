@@ -208,12 +208,18 @@ def command_line() -> str:
     return shlex.join(["modelbot", *sys.argv[1:]])
 
 
-def write_report(data: dict[str, Any], fmt: str, output: Path | None) -> None:
+def write_report(
+    data: dict[str, Any],
+    fmt: str,
+    output: Path | None,
+    link_base: str | None = None,
+    quiet: bool = False,
+) -> None:
     """Render the report and write it to ``output`` or standard output."""
     if fmt == "json":
         text = report.render_json(data)
     elif fmt == "markdown":
-        text = report.render_markdown(data)
+        text = report.render_markdown(data, link_base=link_base)
     else:
         text = render_text(data, color=output is None and sys.stdout.isatty())
     if output is None:
@@ -223,7 +229,8 @@ def write_report(data: dict[str, Any], fmt: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{output}: cannot write the report: {exc.strerror}") from exc
-    click.echo(f"modelbot: {data['status']}: {fmt} report written to {output}", err=True)
+    if not quiet:
+        click.echo(f"modelbot: {data['status']}: {fmt} report written to {output}", err=True)
 
 
 @cli.command()
@@ -239,17 +246,7 @@ def render(report_file: Path, fmt: str, output: Path | None, link_base: str | No
     """Render a JSON report made by `modelbot check` as text or Markdown."""
     from modelbot.publish import load_report
 
-    data = load_report(report_file)
-    if fmt == "markdown":
-        text = report.render_markdown(data, link_base=link_base)
-    elif fmt == "json":
-        text = report.render_json(data)
-    else:
-        text = render_text(data, color=output is None and sys.stdout.isatty())
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+    write_report(load_report(report_file), fmt, output, link_base=link_base, quiet=True)
 
 
 def register_publish() -> None:

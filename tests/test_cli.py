@@ -249,3 +249,11 @@ def test_render_turns_a_json_report_into_markdown_and_text(tmp_path: Path) -> No
     out.write_text('{"schema_version": 1}')
     code, _, err = invoke("render", str(out))
     assert code == 2 and "Traceback" not in err
+
+
+def test_render_to_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    invoke("check", str(EXAMPLES / "models" / "mlp-classifier"), "--only", "docs",
+           "--format", "json", "--output", str(out), "--no-progress")
+    code, _, err = invoke("render", str(out), "--output", str(out / "x.md"))
+    assert code == 2 and "cannot write the report" in err
