@@ -16,7 +16,13 @@ import click
 
 from modelbot import __version__, report
 from modelbot.checks import registry
-from modelbot.config import CONFIG_NAME, Config, default_config, load_config, parse_config
+from modelbot.config import (
+    CONFIG_NAME,
+    Config,
+    default_config,
+    load_config,
+    parse_config,
+)
 from modelbot.discovery import CODE_NAME, ModelDir, find_models
 from modelbot.errors import ModelbotError, UsageError
 from modelbot.results import CheckResult
@@ -24,7 +30,11 @@ from modelbot.textreport import ProgressPrinter, render_text
 
 LOG = logging.getLogger(__name__)
 
-CRASH = "modelbot crashed: {kind}: {detail}\nThe traceback is in {log}; please attach it to a bug report."
+CRASH = (
+    "modelbot crashed: {kind}: {detail}\n"
+    "The traceback is in {log}; please attach it to a bug report."
+)
+NO_MODELS = "no model directories found under {root} (globs: {globs})"
 MIXED_ROOTS = "all paths must belong to one repository; got {a} and {b}"
 RULES_CHANGED = (
     "this change edits {config}; the rules were read from {ref} instead, so a "
@@ -58,21 +68,50 @@ def cli(verbose: int) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help=f"Configuration file [default: ROOT/{CONFIG_NAME} if present].")
-@click.option("--only", multiple=True, metavar="CHECK", help="Run only this check (repeatable).")
-@click.option("--skip", multiple=True, metavar="CHECK", help="Do not run this check (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="Report format.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to FILE instead of standard output.")
-@click.option("--changed-since", metavar="REF",
-              help="Check only models changed in REF...HEAD ('auto': the pull request's base).")
-@click.option("--rules-from", metavar="REF",
-              help="Read the configuration from commit REF ('auto': the pull request's base).")
-@click.option("--progress/--no-progress", default=True, show_default=True,
-              help="Print a line per model and check on standard error.")
+@click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"Configuration file [default: ROOT/{CONFIG_NAME} if present].",
+)
+@click.option(
+    "--only", multiple=True, metavar="CHECK", help="Run only this check (repeatable)."
+)
+@click.option(
+    "--skip", multiple=True, metavar="CHECK", help="Do not run this check (repeatable)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Check only models changed in REF...HEAD ('auto': the pull request's base).",
+)
+@click.option(
+    "--rules-from",
+    metavar="REF",
+    help="Read the configuration from commit REF ('auto': the pull request's base).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=True,
+    show_default=True,
+    help="Print a line per model and check on standard error.",
+)
 def check(
     paths: tuple[Path, ...],
     config_file: Path | None,
@@ -101,10 +140,16 @@ def check(
         models, reason = changes.select_models(
             models, changes.changed_paths(root, ref), config.always_check_all
         )
-        notices.append({"severity": "note", "message": CHANGED_SUBSET.format(
-            n=len(models), total=total, reason=reason)})
+        notices.append(
+            {
+                "severity": "note",
+                "message": CHANGED_SUBSET.format(
+                    n=len(models), total=total, reason=reason
+                ),
+            }
+        )
     if not models and not changed_since:
-        raise UsageError(f"no model directories found under {root} (globs: {', '.join(config.models)})")
+        raise UsageError(NO_MODELS.format(root=root, globs=", ".join(config.models)))
 
     printer = ProgressPrinter(sys.stderr, len(models)) if progress else None
     outcomes = run(models, config, checks, selected, printer)
@@ -120,8 +165,13 @@ def check(
     sys.exit(data["exit_code"])
 
 
-def run(models: list[ModelDir], config: Config, checks: Any, selected: set[str],
-        printer: ProgressPrinter | None) -> Any:
+def run(
+    models: list[ModelDir],
+    config: Config,
+    checks: Any,
+    selected: set[str],
+    printer: ProgressPrinter | None,
+) -> Any:
     """Run the checks, feeding the progress printer."""
     from modelbot.runner import run_checks
 
@@ -132,7 +182,9 @@ def run(models: list[ModelDir], config: Config, checks: Any, selected: set[str],
     return run_checks(models, config, checks, selected, progress)
 
 
-def select_checks(names: list[str], only: tuple[str, ...], skip: tuple[str, ...]) -> set[str]:
+def select_checks(
+    names: list[str], only: tuple[str, ...], skip: tuple[str, ...]
+) -> set[str]:
     """The checks to run after --only and --skip, rejecting unknown names."""
     for name in (*only, *skip):
         if name not in names:
@@ -167,8 +219,12 @@ def repository_root(start: Path) -> Path:
     return start
 
 
-def read_config(root: Path, config_file: Path | None, rules_from: str | None,
-                notices: list[dict[str, str]]) -> tuple[Config, str]:
+def read_config(
+    root: Path,
+    config_file: Path | None,
+    rules_from: str | None,
+    notices: list[dict[str, str]],
+) -> tuple[Config, str]:
     """Load the configuration from the working tree or from commit ``rules_from``."""
     path = config_file or root / CONFIG_NAME
     display = shown_path(path)
@@ -176,12 +232,20 @@ def read_config(root: Path, config_file: Path | None, rules_from: str | None,
         from modelbot import changes
 
         ref = changes.resolve_ref(root, rules_from, os.environ)
-        rel = path.resolve().relative_to(root).as_posix() if path.resolve().is_relative_to(root) else path.name
+        rel = (
+            path.resolve().relative_to(root).as_posix()
+            if path.resolve().is_relative_to(root)
+            else path.name
+        )
         text = changes.read_file_at(root, ref, rel)
         current = path.read_text(encoding="utf-8-sig") if path.is_file() else None
         if text != current:
-            notices.append({"severity": "warning", "message": RULES_CHANGED.format(
-                config=rel, ref=ref)})
+            notices.append(
+                {
+                    "severity": "warning",
+                    "message": RULES_CHANGED.format(config=rel, ref=ref),
+                }
+            )
         source = f"commit {ref}"
         if text is None and current is None and config_file is not None:
             raise UsageError(f"{display}: no such configuration file, here or at {ref}")
@@ -230,19 +294,38 @@ def write_report(
     except OSError as exc:
         raise UsageError(f"{output}: cannot write the report: {exc.strerror}") from exc
     if not quiet:
-        click.echo(f"modelbot: {data['status']}: {fmt} report written to {output}", err=True)
+        click.echo(
+            f"modelbot: {data['status']}: {fmt} report written to {output}", err=True
+        )
 
 
 @cli.command()
-@click.argument("report_file", metavar="REPORT.json",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
-              default="markdown", show_default=True, help="Report format.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE instead of standard output.")
-@click.option("--link-base", metavar="URL",
-              help="Markdown: link findings to URL/PATH#LINE (e.g. a blob URL at the head commit).")
-def render(report_file: Path, fmt: str, output: Path | None, link_base: str | None) -> None:
+@click.argument(
+    "report_file",
+    metavar="REPORT.json",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
+@click.option(
+    "--link-base",
+    metavar="URL",
+    help="Markdown: link findings to URL/PATH#LINE (a blob URL at the head commit).",
+)
+def render(
+    report_file: Path, fmt: str, output: Path | None, link_base: str | None
+) -> None:
     """Render a JSON report made by `modelbot check` as text or Markdown."""
     from modelbot.publish import load_report
 
@@ -268,7 +351,9 @@ def main() -> None:
     except Exception as exc:
         log = crash_log()
         detail = (str(exc).strip().splitlines() or ["(no message)"])[-1]
-        click.echo(CRASH.format(kind=type(exc).__name__, detail=detail, log=log), err=True)
+        click.echo(
+            CRASH.format(kind=type(exc).__name__, detail=detail, log=log), err=True
+        )
         sys.exit(3)
 
 

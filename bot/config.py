@@ -177,7 +177,7 @@ def reject_duplicate_keys(node: yaml.Node, display: str) -> None:
 
 
 def validate(
-    data: dict[str, Any], node: yaml.Node, display: str, schema: dict[str, Any]
+    data: dict[str, Any], node: yaml.Node | None, display: str, schema: dict[str, Any]
 ) -> None:
     """Raise a ConfigError for the first schema violation, at its line."""
     validator = jsonschema.Draft202012Validator(schema)
@@ -196,7 +196,9 @@ def validate(
         raise ConfigError(display, line_of(node, [*path, key], key=True), message)
     where = ".".join(str(p) for p in path) or "(top level)"
     problem = describe(error)
-    raise ConfigError(display, line_of(node, path), BAD_VALUE.format(where=where, problem=problem))
+    raise ConfigError(
+        display, line_of(node, path), BAD_VALUE.format(where=where, problem=problem)
+    )
 
 
 def describe(error: jsonschema.ValidationError) -> str:
@@ -213,12 +215,12 @@ def describe(error: jsonschema.ValidationError) -> str:
         return f"expected {article(wanted)}, got {type_name(value)} {value!r}"
     if error.validator == "required":
         return f"{error.message}; add it"
-    return error.message
+    return str(error.message)
 
 
 def article(word: str) -> str:
     """``an array``, ``a string``."""
-    return ("an " if word[:1] in "aeiou" else "a ") + word
+    return ("an " if word[:1] in "aeiou" else "a ") + str(word)
 
 
 def type_name(value: Any) -> str:
@@ -228,8 +230,10 @@ def type_name(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def line_of(node: yaml.Node, path: list[Any], key: bool = False) -> int | None:
+def line_of(node: yaml.Node | None, path: list[Any], key: bool = False) -> int | None:
     """The 1-based line of the value (or key) at ``path`` in the node tree."""
+    if node is None:
+        return None
     current = node
     line = node.start_mark.line + 1
     for step in path:

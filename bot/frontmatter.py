@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from modelbot.results import Finding, Severity
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from modelbot.results import Finding, Severity
 
 LOG = logging.getLogger(__name__)
 

@@ -59,7 +59,9 @@ def run_checks(
     return outcomes
 
 
-def run_one(model: ModelDir, config: Config, check: Check, selected: bool) -> CheckResult:
+def run_one(
+    model: ModelDir, config: Config, check: Check, selected: bool
+) -> CheckResult:
     """Run one check, or say why it did not run, or report how it crashed."""
     settings = config.settings_for(model.rel, check.name)
     if not selected:
@@ -73,7 +75,9 @@ def run_one(model: ModelDir, config: Config, check: Check, selected: bool) -> Ch
     except Exception as exc:  # a bug in a check must not lose the other results
         LOG.error("%s check crashed on %s", check.name, model.rel, exc_info=True)
         detail = str(exc).strip().splitlines()[-1:] or ["(no message)"]
-        summary = CRASHED.format(check=check.name, kind=type(exc).__name__, detail=detail[0])
+        summary = CRASHED.format(
+            check=check.name, kind=type(exc).__name__, detail=detail[0]
+        )
         result = CheckResult(check.name, Status.ERROR, summary=summary[:500])
     result.duration = time.monotonic() - started
     return result

@@ -10,7 +10,13 @@ from modelbot.discovery import ModelDir
 from modelbot.report import sparkline
 from modelbot.results import CheckResult
 
-COLORS = {"pass": "green", "warn": "yellow", "fail": "red", "error": "magenta", "skip": "cyan"}
+COLORS = {
+    "pass": "green",
+    "warn": "yellow",
+    "fail": "red",
+    "error": "magenta",
+    "skip": "cyan",
+}
 SEVERITY_COLORS = {"error": "red", "warning": "yellow", "note": "cyan"}
 
 
@@ -25,7 +31,9 @@ def render_text(report: dict[str, Any], color: bool = False) -> str:
         lines.append(f"{notice['severity']}: {notice['message']}")
     for model in report["models"]:
         status = model["status"]
-        lines.append(style(f"{status.upper():5} {model['path']}", COLORS[status], bold=True))
+        lines.append(
+            style(f"{status.upper():5} {model['path']}", COLORS[status], bold=True)
+        )
         for check in model["checks"]:
             mark = style(f"{check['status']:5}", COLORS[check["status"]])
             line = f"  {mark} {check['name']:8}"
@@ -43,8 +51,13 @@ def render_text(report: dict[str, Any], color: bool = False) -> str:
                     where += f":{finding['line']}"
                     if finding["column"]:
                         where += f":{finding['column']}"
-                severity = style(finding["severity"], SEVERITY_COLORS[finding["severity"]])
-                lines.append(f"      {where}: {severity} {finding['message']} [{finding['rule']}]")
+                severity = style(
+                    finding["severity"], SEVERITY_COLORS[finding["severity"]]
+                )
+                lines.append(
+                    f"      {where}: {severity} {finding['message']}"
+                    f" [{finding['rule']}]"
+                )
                 if finding["hint"]:
                     lines.append(f"        fix: {finding['hint']}")
     counts = ", ".join(f"{n} {s}" for s, n in report["counts"].items() if n)
@@ -76,7 +89,11 @@ class ProgressPrinter:
                 self.stream.write(f"\r\x1b[K{prefix} ...")
                 self.stream.flush()
             return
-        status = click.style(str(result.status), fg=COLORS[result.status]) if self.tty else result.status
+        status = (
+            click.style(str(result.status), fg=COLORS[result.status])
+            if self.tty
+            else result.status
+        )
         end = f"{prefix}: {status} ({result.duration:.1f} s)"
         self.stream.write(("\r\x1b[K" if self.tty else "") + end + "\n")
         self.stream.flush()

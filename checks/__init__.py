@@ -14,10 +14,17 @@ class Check(Protocol):
 
     name: str
     description: str
-    # Defaults of the check's config section and the JSON Schema of its
-    # properties (``enabled`` is added by the config loader for every check).
-    defaults: Mapping[str, Any]
-    schema: Mapping[str, Any]
+
+    # Read-only, so that a check may hold plain dicts.
+    @property
+    def defaults(self) -> Mapping[str, Any]:
+        """The defaults of the check's config section (``enabled`` excluded)."""
+        ...
+
+    @property
+    def schema(self) -> Mapping[str, Any]:
+        """The JSON Schema of the section's properties (``enabled`` excluded)."""
+        ...
 
     def run(self, model: ModelDir, settings: Mapping[str, Any]) -> CheckResult:
         """Check ``model`` under ``settings`` (its config section, overrides applied).

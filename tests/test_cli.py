@@ -198,7 +198,10 @@ def test_crash_of_modelbot_exits_3_with_a_log(
 def git(root: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=root, check=True, capture_output=True, text=True,
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return done.stdout.strip()
 
@@ -218,8 +221,20 @@ def test_pull_request_cannot_relax_its_own_rules(zoo: Path, tmp_path: Path) -> N
     git(zoo, "commit", "-qam", "relax the rules")
     out = tmp_path / "r.json"
 
-    code, _, _ = invoke("check", str(zoo), "--only", "license", "--format", "json",
-                        "--output", str(out), "--changed-since", base, "--rules-from", base)
+    code, _, _ = invoke(
+        "check",
+        str(zoo),
+        "--only",
+        "license",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--changed-since",
+        base,
+        "--rules-from",
+        base,
+    )
     report = json.loads(out.read_text())
     assert code == 1
     # .modelbot.yml changed, so every model is checked, under the base rules
@@ -229,18 +244,33 @@ def test_pull_request_cannot_relax_its_own_rules(zoo: Path, tmp_path: Path) -> N
     assert [f["rule"] for f in mlp["checks"][1]["findings"]] == ["license/not-allowed"]
     assert any("the rules were read from" in n["message"] for n in report["notices"])
 
-    code, _, _ = invoke("check", str(zoo), "--only", "license", "--format", "json",
-                        "--output", str(out))
-    mlp = next(m for m in json.loads(out.read_text())["models"]
-               if m["path"] == "models/mlp-classifier")
+    code, _, _ = invoke(
+        "check", str(zoo), "--only", "license", "--format", "json", "--output", str(out)
+    )
+    mlp = next(
+        m
+        for m in json.loads(out.read_text())["models"]
+        if m["path"] == "models/mlp-classifier"
+    )
     assert mlp["checks"][1]["status"] == "pass"  # the working tree's rules allow it
 
 
 def test_render_turns_a_json_report_into_markdown_and_text(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    invoke("check", str(EXAMPLES / "models" / "missing-license"), "--only", "license",
-           "--format", "json", "--output", str(out), "--no-progress")
-    code, md, _ = invoke("render", str(out), "--link-base", "https://example.invalid/blob/abc")
+    invoke(
+        "check",
+        str(EXAMPLES / "models" / "missing-license"),
+        "--only",
+        "license",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--no-progress",
+    )
+    code, md, _ = invoke(
+        "render", str(out), "--link-base", "https://example.invalid/blob/abc"
+    )
     assert code == 0
     assert md.startswith("## ❌ modelbot: some checks failed")
     assert "(https://example.invalid/blob/abc/models/missing-license)" in md
@@ -253,7 +283,16 @@ def test_render_turns_a_json_report_into_markdown_and_text(tmp_path: Path) -> No
 
 def test_render_to_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    invoke("check", str(EXAMPLES / "models" / "mlp-classifier"), "--only", "docs",
-           "--format", "json", "--output", str(out), "--no-progress")
+    invoke(
+        "check",
+        str(EXAMPLES / "models" / "mlp-classifier"),
+        "--only",
+        "docs",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--no-progress",
+    )
     code, _, err = invoke("render", str(out), "--output", str(out / "x.md"))
     assert code == 2 and "cannot write the report" in err

@@ -8,6 +8,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from modelbot.checks.docs import CHECK
 from modelbot.discovery import ModelDir
 from modelbot.results import CheckResult, Finding, Severity, Status

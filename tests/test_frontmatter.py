@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from modelbot.frontmatter import read_front_matter
 
 CARD = """\
