@@ -18,7 +18,7 @@ from modelbot.results import Finding, Severity
 LOG = logging.getLogger(__name__)
 
 MISSING = "metadata `{key}` is missing from the front matter"
-MISSING_HINT = "Add the line `{key}: {example}` to the front matter."
+MISSING_HINT = "Add a line such as `{key}: {example}` to the front matter."
 NO_FRONT_MATTER_HINT = "Start README.md with a front matter block:\n---\n{lines}\n---"
 MISSPELT = "unknown metadata key `{key}`; did you mean `{known}`?"
 MISSPELT_HINT = "Rename `{key}:` to `{known}:`."
@@ -27,7 +27,7 @@ INVALID = "metadata `{key}` {problem}"
 EXAMPLES = {
     "license": "apache-2.0",
     "library_name": "keras",
-    "pipeline_tag": "image-classification",
+    "pipeline_tag": "tabular-classification",
     "language": "en",
     "tags": "[keras]",
     "datasets": "[mnist]",

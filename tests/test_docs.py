@@ -102,7 +102,7 @@ def test_incomplete_card_fails_for_metadata_and_sections() -> None:
         "metadata `library_name` is missing from the front matter",
         "metadata `pipeline_tag` is missing from the front matter",
     ]
-    assert all(f.hint and f.hint.startswith("Add the line `") for f in missing)
+    assert all(f.hint and f.hint.startswith("Add a line such as `") for f in missing)
     assert missing[0].path == "models/incomplete-card/README.md"
     assert [f.message for f in only(result, "docs/missing-section")] == [
         "model card has no `Evaluation` section",
