@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import textwrap
 import threading
 from collections.abc import Iterator
@@ -15,6 +17,8 @@ import pytest
 from modelbot import sandbox
 from modelbot.checks import smoke
 from modelbot.checks.smoke import CHECK
+from modelbot.checks.smoke_outcome import ChildReport
+from modelbot.checks.smoke_verdict import judge_training
 from modelbot.discovery import ModelDir
 from modelbot.results import CheckResult, Finding, Severity, Status
 
@@ -224,13 +228,13 @@ def test_a_result_file_pointing_at_a_device_does_not_hang(tmp_path: Path) -> Non
 
 def fake_report(
     tmp_path: Path, losses: list[float | None], steps: int, **data: Any
-) -> smoke.ChildReport:
+) -> ChildReport:
     """A train child's report with ``losses`` (initial first)."""
     model = make_model(tmp_path, {"model.py": "\n"})
     outcome = sandbox.Outcome(0, None, False, 1.0, 100.0, "", True)
     settings = {**CHECK.defaults, "steps": steps}
     report = {"done": True, "metrics": {"train_losses": losses}, **data}
-    return smoke.ChildReport(model, settings, "train", outcome, report)
+    return ChildReport(model, settings, "train", outcome, report)
 
 
 @pytest.mark.parametrize(
@@ -250,7 +254,7 @@ def test_loss_policy(
 ) -> None:
     report = fake_report(tmp_path, losses, steps=2)
 
-    findings = smoke._judge_training(report)
+    findings = judge_training(report)
 
     assert [f.rule for f in findings] == ([rule] if rule else [])
     if message:
@@ -262,7 +266,7 @@ def test_parameter_budget(tmp_path: Path) -> None:
     report.metrics["params"] = 1_000_001
     report.settings = {**report.settings, "max_params": 1_000_000}
 
-    rules = [f.rule for f in smoke._judge_training(report)]
+    rules = [f.rule for f in judge_training(report)]
 
     assert "smoke/too-many-params" in rules
 
@@ -270,18 +274,40 @@ def test_parameter_budget(tmp_path: Path) -> None:
 def test_weights_that_never_move_are_a_warning(tmp_path: Path) -> None:
     report = fake_report(tmp_path, [1.0, 0.5], steps=1, frozen=["dense/bias"])
 
-    (finding,) = smoke._judge_training(report)
+    (finding,) = judge_training(report)
 
     assert (finding.rule, finding.severity) == ("smoke/no-gradient", Severity.WARNING)
     assert "dense/bias" in finding.message
 
 
 def test_the_child_never_turns_safe_mode_off() -> None:
-    source = smoke.CHILD_SCRIPT.read_text()
+    modules = sorted(smoke.CHILD_SCRIPT.parent.glob("smoke*.py"))
+    sources = {path.name: path.read_text() for path in modules}
 
-    assert "safe_mode=True" in source
-    assert "safe_mode=False" not in source
-    assert "enable_unsafe_deserialization" not in source
+    assert "safe_mode=True" in smoke.CHILD_SCRIPT.read_text()
+    assert len(sources) > 2
+    for source in sources.values():
+        assert "safe_mode=False" not in source
+        assert "enable_unsafe_deserialization" not in source
+
+
+def test_the_child_imports_neither_keras_nor_the_bot(tmp_path: Path) -> None:
+    # The child imports its phase modules from the installed package before the
+    # contribution, which must come before Keras (its own errors come first).
+    code = (
+        "import runpy, sys; runpy.run_path(sys.argv[1]); "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    argv = [sys.executable, "-I", "-B", "-c", code, str(smoke.CHILD_SCRIPT)]
+
+    run = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True)
+
+    loaded = set(run.stdout.split())
+    assert "modelbot.checks.smoke_train" in loaded, run.stderr
+    assert not loaded & {"modelbot.checks.smoke", "modelbot.sandbox"}
+    heavy = {"keras", "tensorflow", "jinja2", "github", "yaml", "jsonschema", "click"}
+    assert not {name.split(".")[0] for name in loaded} & heavy
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- With TensorFlow: each child run serves several assertions. ---
