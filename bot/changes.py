@@ -31,8 +31,9 @@ UNKNOWN_REF = (
 NO_MERGE_BASE = "`{ref}` and HEAD share no history in {root} (a shallow clone?): {hint}"
 GIT_FAILED = "`git {command}` failed in {root}: {detail}"
 NOT_PR_EVENT = (
-    "`--changed-since auto` needs a pull_request event, but this run was "
-    "started by `{name}`; pass a git revision such as origin/main instead"
+    "`auto` (for --changed-since or --rules-from) needs a pull_request event, "
+    "but this run was started by `{name}`; pass a git revision such as "
+    "origin/main instead"
 )
 BAD_RELPATH = "`{relpath}` must be a relative path inside {root}"
 NOT_UTF8 = "{relpath} at {ref} is not UTF-8 text; save it as UTF-8"

@@ -176,11 +176,23 @@ def reject_duplicate_keys(node: yaml.Node, display: str) -> None:
             reject_duplicate_keys(item, display)
 
 
+def is_spdx_id(value: object) -> bool:
+    """True for an SPDX license id (deprecated ids included) or a LicenseRef-."""
+    from modelbot.checks import spdx
+
+    return not isinstance(value, str) or not spdx.make_policy([value], []).invalid
+
+
+# Only our own formats: "spdx-id" lets a check's schema ask for license ids.
+FORMATS = jsonschema.FormatChecker(formats=())
+FORMATS.checks("spdx-id")(is_spdx_id)
+
+
 def validate(
     data: dict[str, Any], node: yaml.Node | None, display: str, schema: dict[str, Any]
 ) -> None:
     """Raise a ConfigError for the first schema violation, at its line."""
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=FORMATS)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if not errors:
         return
@@ -215,6 +227,14 @@ def describe(error: jsonschema.ValidationError) -> str:
         return f"expected {article(wanted)}, got {type_name(value)} {value!r}"
     if error.validator == "required":
         return f"{error.message}; add it"
+    if error.validator == "format" and error.validator_value == "spdx-id":
+        from modelbot.checks import spdx
+
+        match = difflib.get_close_matches(str(value), spdx.known_ids(), n=1)
+        near = NEAR.format(match=match[0]) if match else ""
+        return (
+            f"{value!r} is not an SPDX license id{near}; see https://spdx.org/licenses/"
+        )
     return str(error.message)
 
 

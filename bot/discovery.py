@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,20 @@ class ModelDir:
         return rel or "."
 
     def relpath(self, file: Path) -> str:
-        """A file inside the repository as a POSIX path relative to its root."""
-        return file.resolve().relative_to(self.root.resolve()).as_posix()
+        """A file inside the repository as a POSIX path relative to its root.
+
+        Symlinks are not followed: a contributed ``README.md`` that links out of
+        the repository is still named by where it stands in the repository.
+        """
+        absolute = Path(os.path.normpath(file.absolute()))
+        try:
+            return absolute.relative_to(self.root).as_posix()
+        except ValueError:
+            return absolute.relative_to(self.root.resolve()).as_posix()
+
+    def contains(self, file: Path) -> bool:
+        """True when ``file``, symlinks followed, stays inside the repository."""
+        return file.resolve().is_relative_to(self.root.resolve())
 
     @property
     def card(self) -> Path:
@@ -52,7 +65,11 @@ def find_models(root: Path, globs: list[str]) -> list[ModelDir]:
     found: dict[Path, ModelDir] = {}
     for pattern in globs:
         for path in sorted(root.glob(pattern)):
-            if path.is_dir() and not path.name.startswith("."):
-                found.setdefault(path.resolve(), ModelDir(root, path.resolve()))
+            if not path.is_dir() or path.name.startswith("."):
+                continue
+            if not path.resolve().is_relative_to(root):
+                LOG.warning("skipping %s: it links outside the repository", path)
+                continue
+            found.setdefault(path.resolve(), ModelDir(root, path.resolve()))
     LOG.info("found %d model(s) under %s", len(found), root)
     return sorted(found.values(), key=lambda m: m.rel)

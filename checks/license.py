@@ -37,7 +37,11 @@ DEFAULTS: dict[str, Any] = {
     "card_required": True,
     "dependencies": "warn",
 }
-IDS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+# "spdx-id" is checked by the config loader, so a typo is a config error (exit 2).
+IDS = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "format": "spdx-id"},
+}
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -163,7 +167,7 @@ def identify_files(ctx: Context) -> list[LicenseFile]:
     files = []
     for path in paths:
         inside = _inside(path, model.root)
-        rel = model.relpath(path) if inside else path.name
+        rel = model.relpath(path)
         outside = Identification(None, 0.0, reason=OUTSIDE)
         found = _identify(path, minimum) if inside else outside
         spdx = found.spdx

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from modelbot.checks.license_card import deprecated_findings
 from modelbot.checks.spdx import (
     Expression,
@@ -36,7 +38,6 @@ SKIPPED = frozenset({"__pycache__", "node_modules", "LICENSES"})
 HEADER = re.compile(r"SPDX-License-Identifier:[ \t]*(?P<expr>[^\n\r]*)")
 # Comment closers and string quotes that end a tag line, as REUSE strips them.
 HEADER_END = re.compile(r"\s*(?:\*/|-->|#}|%}|\"\"\"|'''|\\n|[\"',;])+\s*$")
-REQUIREMENT = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
 REQUIREMENTS = "requirements.txt"
 
 HEADER_INVALID = (
@@ -48,6 +49,9 @@ HEADER_MISMATCH_HINT = (
     "Make the header name the LICENSE's license, or add the other license's text "
     "under LICENSES/ (REUSE) and to the model card."
 )
+DEP_INVALID = "`{line}` is not a valid requirement ({why})"
+DEP_OPTION = "`{line}` is not a package name and version; its license cannot be audited"
+DEP_PROBLEM_HINT = "List each dependency as a PEP 508 line, e.g. `numpy>=1.26`."
 DEP_UNKNOWN = "dependency `{name}` declares no license modelbot can read"
 DEP_MISSING = (
     "{count} requirement(s) are not installed where modelbot runs, so their "
@@ -77,6 +81,7 @@ class Dependency:
     line: int
     installed: bool
     expression: Expression | None = None
+    problem: str | None = None  # why the line could not be audited
 
 
 def header_findings(model: ModelDir, known: list[str], judge: Judge) -> list[Finding]:
@@ -133,7 +138,23 @@ def dependency_findings(
     rel = model.relpath(requirements)
     findings, missing = [], []
     for dep in audit_requirements(requirements):
-        if not dep.installed:
+        if dep.problem:
+            # pip options (-r, -e, URLs) are legitimate but not audited; a line
+            # that is not a requirement at all is a mistake worth a warning.
+            option = dep.problem.endswith("cannot be audited")
+            findings.append(
+                Finding(
+                    "license/dependency-not-audited"
+                    if option
+                    else "license/dependency-unparsable",
+                    Severity.NOTE if option else Severity.WARNING,
+                    dep.problem,
+                    rel,
+                    dep.line,
+                    hint=DEP_PROBLEM_HINT,
+                )
+            )
+        elif not dep.installed:
             missing.append(dep.name)
         elif dep.expression is None:
             message = DEP_UNKNOWN.format(name=dep.name)
@@ -180,12 +201,20 @@ def audit_requirements(requirements: Path) -> list[Dependency]:
     """
     dependencies = []
     text = requirements.read_text("utf-8", "replace")
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.split("#", 1)[0]
-        match = REQUIREMENT.match(line)
-        if not match or "://" in line:
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
             continue
-        name = match.group("name")
+        if line.startswith("-") or "://" in line:
+            problem = DEP_OPTION.format(line=line[:80])
+            dependencies.append(Dependency(line[:80], number, False, problem=problem))
+            continue
+        try:
+            name = Requirement(line).name
+        except InvalidRequirement as exc:
+            problem = DEP_INVALID.format(line=line[:80], why=str(exc).splitlines()[0])
+            dependencies.append(Dependency(line[:80], number, False, problem=problem))
+            continue
         try:
             metadata = importlib.metadata.distribution(name).metadata
         except importlib.metadata.PackageNotFoundError:

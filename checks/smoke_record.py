@@ -73,6 +73,9 @@ def describe(exc: BaseException) -> dict[str, Any]:
     for link in chain:  # Outermost first, so the root cause's frames come last.
         for frame in traceback.extract_tb(link.__traceback__):
             frames.append([frame.filename, frame.lineno, frame.name])
+        # A SyntaxError happens before the module has frames: its place is on it.
+        if isinstance(link, SyntaxError) and link.filename and link.lineno:
+            frames.append([link.filename, link.lineno, "<module>"])
     message = str(exc)
     if len(message) > MAX_TEXT:  # The cause is often at the end (TensorFlow).
         half = MAX_TEXT // 2

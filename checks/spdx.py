@@ -117,6 +117,11 @@ def is_known(license_id: str) -> bool:
     return base.lower() in _lower_keys() and deprecated_replacement(base) is None
 
 
+def known_ids() -> list[str]:
+    """Every SPDX license id, as SPDX spells it."""
+    return sorted(_lower_keys().values())
+
+
 def license_family(license_id: str) -> str:
     """``license_id`` without the variant its text cannot show (-only, -or-later)."""
     replaced = deprecated_replacement(license_id) or license_id

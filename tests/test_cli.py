@@ -296,3 +296,49 @@ def test_render_to_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
     )
     code, _, err = invoke("render", str(out), "--output", str(out / "x.md"))
     assert code == 2 and "cannot write the report" in err
+
+
+def test_unknown_spdx_id_in_policy_is_a_config_error(
+    zoo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (zoo / ".modelbot.yml").write_text(
+        "license:\n  allow: [MIT]\n  deny: [GPL-3.0-or-latr]\n"
+    )
+    monkeypatch.chdir(zoo)
+    code, out, err = invoke("check", ".", "--only", "license")
+    assert code == 2 and out == ""
+    assert err.startswith(
+        "modelbot: error: .modelbot.yml:3: `license.deny.0`: 'GPL-3.0-or-latr' is "
+        "not an SPDX license id (did you mean `GPL-3.0-or-later`?)"
+    )
+    # deprecated ids and LicenseRef- ids are valid policy entries
+    (zoo / ".modelbot.yml").write_text(
+        "license:\n  deny: [GPL-3.0+, LicenseRef-Custom]\n"
+    )
+    code, _, _ = invoke("check", ".", "--only", "license", "--no-progress")
+    assert code == 1  # the examples' own failures, not a config error
+
+
+def test_symlinked_card_out_of_the_repository_is_no_crash(
+    zoo: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\nlicense: mit\n---\n# Secret\n")
+    card = zoo / "models" / "linear-regression" / "README.md"
+    card.unlink()
+    card.symlink_to(outside)
+    out = tmp_path / "r.json"
+    code, _, _ = invoke(
+        "check",
+        str(zoo / "models" / "linear-regression"),
+        "--skip",
+        "smoke",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
+    report = json.loads(out.read_text())
+    statuses = {c["name"]: c["status"] for c in report["models"][0]["checks"]}
+    assert "error" not in statuses.values()
+    assert code == 1 and statuses["docs"] == "fail"

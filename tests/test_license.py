@@ -442,13 +442,26 @@ def test_dependencies_are_audited_offline(
     found = [(f.rule, f.severity, f.line) for f in result.findings]
     assert found == [
         ("license/dependency-not-allowed", severity, 2),
+        ("license/dependency-not-audited", Severity.NOTE, 4),
         ("license/dependency-unknown", Severity.NOTE, 6),
         ("license/dependency-not-installed", Severity.NOTE, None),
     ]
     assert "`fake-gpl` is GPL-3.0-only" in result.findings[0].message
     assert result.findings[0].path == "models/m/requirements.txt"
-    assert result.findings[2].message.endswith("audited: not-installed-pkg-xyz")
+    assert result.findings[3].message.endswith("audited: not-installed-pkg-xyz")
     assert result.status == (Status.FAIL if mode == "fail" else Status.WARN)
+
+
+def test_a_line_that_is_no_requirement_is_a_warning(tmp_path: Path) -> None:
+    files = {"requirements.txt": "numpy>=1\nnot a valid line!!\n"}
+    model = make_model(tmp_path, text("MIT"), "license: mit\n", files)
+
+    result = run(model, allow=["MIT"])
+
+    [bad] = [f for f in result.findings if f.rule == "license/dependency-unparsable"]
+    assert (bad.severity, bad.line) == (Severity.WARNING, 2)
+    assert bad.message.startswith("`not a valid line!!` is not a valid requirement")
+    assert result.status == Status.WARN
 
 
 @pytest.mark.usefixtures("fake_dists")

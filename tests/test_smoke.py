@@ -158,6 +158,15 @@ def test_import_error_points_at_the_sibling_module_line(tmp_path: Path) -> None:
     assert (finding.path, finding.line) == ("models/m/helper.py", 3)
 
 
+def test_syntax_error_points_at_its_line(tmp_path: Path) -> None:
+    model = make_model(tmp_path, {"model.py": "X = 1\n\ndef build_model(:\n    pass\n"})
+
+    finding = only(run_smoke(model), "smoke/import-failed")
+
+    assert "SyntaxError" in finding.message
+    assert (finding.path, finding.line) == ("models/m/model.py", 3)
+
+
 def test_child_killed_by_a_signal(tmp_path: Path) -> None:
     code = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"
     model = make_model(tmp_path, {"model.py": code})
