@@ -20,6 +20,10 @@ LOCAL_WHERE = "the job summary and the report artifact of this workflow run"
 ARTIFACT = "the report artifact of this workflow run"
 SUMMARY_FULL = "job summary {path} is full (1 MiB per step): report not added"
 CANNOT_WRITE = "cannot write {path}: {error}"
+NO_SUMMARY = (
+    "GITHUB_STEP_SUMMARY is not set (not in GitHub Actions?): no job summary "
+    "written; `modelbot render REPORT.json` shows the report"
+)
 
 
 def run_url(env: Mapping[str, str]) -> str | None:
@@ -42,6 +46,7 @@ def write_summary(env: Mapping[str, str], markdown: str) -> None:
     """Append ``markdown`` to the job summary, within its 1 MiB per step."""
     path = env.get("GITHUB_STEP_SUMMARY")
     if not path:
+        say(env, NO_SUMMARY)
         return
     summary = Path(path)
     text = mdsafe.clean(markdown)
