@@ -25,7 +25,7 @@ from modelbot.config import (
 )
 from modelbot.discovery import CODE_NAME, ModelDir, find_models
 from modelbot.errors import ModelbotError, UsageError
-from modelbot.results import CheckResult
+from modelbot.runner import run_checks
 from modelbot.textreport import ProgressPrinter, render_text
 
 LOG = logging.getLogger(__name__)
@@ -152,7 +152,9 @@ def check(
         raise UsageError(NO_MODELS.format(root=root, globs=", ".join(config.models)))
 
     printer = ProgressPrinter(sys.stderr, len(models)) if progress else None
-    outcomes = run(models, config, checks, selected, printer)
+    outcomes = run_checks(
+        models, config, checks, selected, printer.update if printer else None
+    )
     data = report.build_report(
         outcomes,
         command=command_line(),
@@ -163,23 +165,6 @@ def check(
     )
     write_report(data, fmt, output)
     sys.exit(data["exit_code"])
-
-
-def run(
-    models: list[ModelDir],
-    config: Config,
-    checks: Any,
-    selected: set[str],
-    printer: ProgressPrinter | None,
-) -> Any:
-    """Run the checks, feeding the progress printer."""
-    from modelbot.runner import run_checks
-
-    def progress(model: ModelDir, name: str, result: CheckResult | None) -> None:
-        if printer:
-            printer.update(model, name, result)
-
-    return run_checks(models, config, checks, selected, progress)
 
 
 def select_checks(
