@@ -1,4 +1,4 @@
-"""Talk to GitHub through PyGithub: client, retries, sticky comment, check run."""
+"""Talk to GitHub through PyGithub: client, retries, failures, repository reads."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
@@ -14,9 +14,6 @@ from urllib.parse import urlparse
 
 import requests
 from github import Auth, Github, GithubException
-from github.IssueComment import IssueComment
-from github.NamedUser import NamedUser
-from github.Organization import Organization
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
@@ -26,9 +23,6 @@ from modelbot.errors import UsageError
 LOG = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
-MARKER = "<!-- modelbot:report key={key} -->"
-# Comments written with a workflow's GITHUB_TOKEN carry this author.
-DEFAULT_BOT_LOGIN = "github-actions[bot]"
 PER_PAGE = 100  # the REST API's largest page
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub: wait at least a minute without Retry-After
 
@@ -43,11 +37,6 @@ WAIT_TOO_LONG = (
     "over modelbot's limit ({limit:.0f} s per wait, {total:.0f} s per run)"
 )
 RETRYING = "%s: %s (%s); retry %d in %.1f s"
-UNKNOWN_LOGIN = (
-    "cannot learn the token's login (%s); assuming %s: if the token is another "
-    "app's or user's, set MODELBOT_BOT_LOGIN or the report comment is not found again"
-)
-FOREIGN_MARKER = "ignoring a report marker in %s: written by %s, not by %s"
 NOT_JSON_HINT = (
     "answered with a web page instead of JSON: on GitHub Enterprise Server "
     "GITHUB_API_URL is https://HOST/api/v3"
@@ -97,27 +86,6 @@ class ClientSettings:
     timeout: int = 30
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who the token acts as, to recognise modelbot's own comments."""
-
-    login: str
-    bot: bool
-
-    def wrote(self, user: NamedUser | Organization | None) -> bool:
-        """True when ``user`` is this identity (logins are case-insensitive)."""
-        if user is None:
-            return False
-        if self.bot:
-            # REST says "name[bot]", GraphQL may say "name": compare the bare names.
-            return user.type == "Bot" and _bare(user.login) == _bare(self.login)
-        return str(user.login).casefold() == self.login.casefold()
-
-
-def _bare(login: str) -> str:
-    return login.casefold().removesuffix("[bot]")
 
 
 class GitHubApi:
@@ -260,81 +228,6 @@ def _seconds_after(value: str, now: float) -> float:
         return max(0.0, parsedate_to_datetime(value).timestamp() - now)
     except (TypeError, ValueError):
         return SECONDARY_LIMIT_WAIT
-
-
-def resolve_identity(api: GitHubApi, login: str | None = None) -> Identity:
-    """Who the token acts as: ``login`` if given, else GET /user, else GraphQL."""
-    if login:
-        return Identity(login, login.endswith("[bot]"))
-    try:
-        user = api.client.get_user()
-        name, kind = api.call("read the token's user", lambda: (user.login, user.type))
-        return Identity(name, kind == "Bot")
-    except ApiError as exc:
-        if exc.failure not in (Failure.READ_ONLY, Failure.FORBIDDEN):
-            raise
-    # Installation tokens (GITHUB_TOKEN, GitHub Apps) may not read GET /user, and
-    # GET /app needs the app's JWT; GraphQL's viewer names the app's bot user.
-    query = "query { viewer { login } }"
-    try:
-        _, data = api.call(
-            "ask GraphQL for the token's login",
-            lambda: api.client.requester.graphql_query(query, {}),
-        )
-        return Identity(str(data["data"]["viewer"]["login"]), True)
-    except (ApiError, KeyError, TypeError) as exc:
-        LOG.warning(UNKNOWN_LOGIN, exc, DEFAULT_BOT_LOGIN)
-        return Identity(DEFAULT_BOT_LOGIN, True)
-
-
-def report_marker(key: str) -> str:
-    """The hidden first line that identifies the report comment for ``key``."""
-    return MARKER.format(key=key)
-
-
-def find_report_comment(
-    comments: Iterable[IssueComment], marker: str, identity: Identity
-) -> IssueComment | None:
-    """The first comment written by ``identity`` whose first line is ``marker``."""
-    for comment in comments:
-        first_line = (comment.body or "").split("\n", 1)[0].strip()
-        if first_line != marker:
-            continue
-        if identity.wrote(comment.user):
-            return comment
-        author = comment.user.login if comment.user else "a deleted user"
-        LOG.warning(FOREIGN_MARKER, comment.html_url, author, identity.login)
-    return None
-
-
-@dataclass(frozen=True)
-class CommentOutcome:
-    """What happened to the report comment: created, updated or unchanged."""
-
-    action: str
-    url: str
-
-
-def upsert_report_comment(
-    api: GitHubApi, pull: PullRequest, marker: str, body: str, identity: Identity
-) -> CommentOutcome:
-    """Edit the PR's report comment in place, or create it if there is none."""
-
-    def attempt() -> CommentOutcome:
-        # Issue comments, every page: PullRequest.get_comments() would list the
-        # review comments (PyGithub#707), and one page misses older reports.
-        comment = find_report_comment(pull.get_issue_comments(), marker, identity)
-        if comment is None:
-            created = pull.create_issue_comment(body)
-            return CommentOutcome("created", created.html_url)
-        if comment.body == body:
-            return CommentOutcome("unchanged", comment.html_url)
-        comment.edit(body)
-        return CommentOutcome("updated", comment.html_url)
-
-    # A retry looks the comment up again, so a create that failed half-way
-    # (a 502 after GitHub stored it) edits instead of posting twice.
-    return api.call(f"post the report comment on #{pull.number}", attempt)
 
 
 def get_repository(api: GitHubApi, name: str) -> Repository:

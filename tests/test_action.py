@@ -17,10 +17,10 @@ import yaml
 
 import modelbot
 from modelbot.discovery import ModelDir
-from modelbot.github import report_marker
 from modelbot.report import build_report, render_json, render_markdown
 from modelbot.results import CheckResult, Finding, Severity
 from modelbot.runner import ModelOutcome
+from modelbot.sticky import report_marker
 from modelbot.textreport import render_text
 
 from .github_fixtures import APP_TOKEN, github_server, openapi, webhook_example  # noqa: F401 (fixtures)

@@ -1,10 +1,9 @@
-"""Tests for the PyGithub plumbing: classification, retries, identity, check runs."""
+"""Tests for the PyGithub plumbing: classification, retries, repository reads."""
 
 # ruff: noqa: F401, F811  (pytest fixtures imported from github_fixtures)
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
 
@@ -18,8 +17,6 @@ from modelbot.errors import UsageError
 from .fakegithub import READ_ONLY, SECONDARY_LIMIT, FakeGitHub
 from .github_fixtures import (  # fixtures are used as parameters
     APP_TOKEN,
-    BOT,
-    HEAD,
     REPO,
     fake_github,
     github_server,
@@ -160,68 +157,6 @@ def test_connect_defaults_to_github_com() -> None:
     assert api.url == "https://api.github.com"
 
 
-def test_installation_token_is_identified_through_graphql(
-    fake_github: FakeGitHub,
-) -> None:
-    identity = gh.resolve_identity(api_for(fake_github, []))
-    assert identity == gh.Identity(BOT, bot=True)
-    assert [r.status for r in fake_github.requests("GET", "^/user$")] == [403]
-
-
-def test_personal_token_is_identified_through_get_user(fake_github: FakeGitHub) -> None:
-    fake_github.add_token("ghp_x", "Alice")
-    identity = gh.resolve_identity(api_for(fake_github, [], token="ghp_x"))
-    assert identity == gh.Identity("Alice", bot=False)
-    assert fake_github.requests("POST", "graphql") == []
-
-
-def test_identity_falls_back_to_github_actions(fake_github: FakeGitHub) -> None:
-    fake_github.fail("POST", "graphql", 404, "Not Found")
-    assert gh.resolve_identity(api_for(fake_github, [])) == gh.Identity(BOT, bot=True)
-
-
-def test_identity_given_explicitly_makes_no_request(fake_github: FakeGitHub) -> None:
-    identity = gh.resolve_identity(api_for(fake_github, []), "my-app[bot]")
-    assert identity == gh.Identity("my-app[bot]", bot=True)
-    assert fake_github.log == []
-
-
-def comments_of(fake: FakeGitHub, api: gh.GitHubApi) -> list[Any]:
-    pull = gh.get_pull(api, gh.get_repository(api, REPO), 7)
-    return list(pull.get_issue_comments())
-
-
-@pytest.mark.parametrize(
-    ("identity", "author", "kind", "own"),
-    [
-        (gh.Identity("github-actions[bot]", True), "github-actions[bot]", "Bot", True),
-        (gh.Identity("github-actions", True), "github-actions[bot]", "Bot", True),
-        (gh.Identity("my-app[bot]", True), "github-actions[bot]", "Bot", False),
-        (gh.Identity("github-actions[bot]", True), "github-actions", "User", False),
-        (gh.Identity("alice", False), "Alice", "User", True),
-        (gh.Identity("alice", False), "alice[bot]", "Bot", False),
-    ],
-)
-def test_own_comment_is_recognised_by_author(
-    fake_github: FakeGitHub, identity: gh.Identity, author: str, kind: str, own: bool
-) -> None:
-    marker = gh.report_marker("modelbot")
-    fake_github.add_comment(7, f"{marker}\r\nbody", author, kind)
-    comments = comments_of(fake_github, api_for(fake_github, []))
-    found = gh.find_report_comment(comments, marker, identity)
-    assert (found is not None) is own
-
-
-def test_marker_must_be_the_first_line_and_match_the_key(
-    fake_github: FakeGitHub,
-) -> None:
-    marker = gh.report_marker("cpu")
-    fake_github.add_comment(7, f"quoting:\n{marker}", BOT, "Bot")
-    fake_github.add_comment(7, f"{gh.report_marker('cpu-2')}\nx", BOT, "Bot")
-    comments = comments_of(fake_github, api_for(fake_github, []))
-    assert gh.find_report_comment(comments, marker, gh.Identity(BOT, True)) is None
-
-
 def test_commit_in_pull_reads_every_page_of_commits(fake_github: FakeGitHub) -> None:
     commits = [f"{n:040x}" for n in range(150)]
     fake_github.add_pull(8, head_sha=commits[-1], commits=commits)
@@ -230,12 +165,3 @@ def test_commit_in_pull_reads_every_page_of_commits(fake_github: FakeGitHub) -> 
     assert gh.commit_in_pull(api, pull, commits[3].upper())
     assert not gh.commit_in_pull(api, pull, "e" * 40)
     assert gh.commit_in_pull(api, pull, commits[-1])
-
-
-def test_ghes_graphql_lives_beside_api_v3(
-    github_server: Callable[..., FakeGitHub],
-) -> None:
-    ghes = github_server("/api/v3")
-    identity = gh.resolve_identity(api_for(ghes, []))
-    assert identity.login == BOT
-    assert [r.path for r in ghes.log] == ["/user", "/api/graphql"]

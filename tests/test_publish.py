@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from modelbot.github import report_marker
 from modelbot.report import render_markdown
+from modelbot.sticky import report_marker
 
 from .fakegithub import FakeGitHub
 from .github_fixtures import (  # fixtures are used as parameters
