@@ -129,13 +129,17 @@ def check(
     selected = select_checks(list(checks), only, skip)
     root, explicit = resolve_paths(list(paths) or [Path(".")])
     notices: list[dict[str, str]] = []
+    resolved: dict[str, str] = {}  # option -> the commit `auto` stood for
     config, source = read_config(root, config_file, rules_from, notices)
+    if rules_from:
+        resolved["--rules-from"] = source.removeprefix("commit ")
 
     models = explicit or find_models(root, config.models)
     if changed_since:
         from modelbot import changes
 
         ref = changes.resolve_ref(root, changed_since, os.environ)
+        resolved["--changed-since"] = ref
         total = len(models)
         models, reason = changes.select_models(
             models, changes.changed_paths(root, ref), config.always_check_all
@@ -157,7 +161,7 @@ def check(
     )
     data = report.build_report(
         outcomes,
-        command=command_line(),
+        command=command_line(resolved),
         config_path=config.path,
         config_source=source,
         duration=time.monotonic() - started,
@@ -252,9 +256,19 @@ def shown_path(path: Path) -> str:
         return path.as_posix()
 
 
-def command_line() -> str:
-    """The command that reproduces this run."""
-    return shlex.join(["modelbot", *sys.argv[1:]])
+def command_line(resolved: dict[str, str] | None = None) -> str:
+    """The command that reproduces this run, ``auto`` refs replaced by commits.
+
+    A contributor pastes it outside Actions, where ``auto`` has no event to read.
+    """
+    args = list(sys.argv[1:])
+    for option, commit in (resolved or {}).items():
+        for i, arg in enumerate(args):
+            if arg == option and i + 1 < len(args):
+                args[i + 1] = commit
+            elif arg.startswith(option + "="):
+                args[i] = f"{option}={commit}"
+    return shlex.join(["modelbot", *args])
 
 
 def write_report(

@@ -9,7 +9,16 @@ from pathlib import Path
 
 LOG = logging.getLogger(__name__)
 
-LICENSE_NAMES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "COPYING")
+# Precedence order; the British spelling is common enough to accept as well.
+LICENSE_NAMES = (
+    "LICENSE",
+    "LICENSE.md",
+    "LICENSE.txt",
+    "COPYING",
+    "LICENCE",
+    "LICENCE.md",
+    "LICENCE.txt",
+)
 CARD_NAME = "README.md"
 CODE_NAME = "model.py"
 

@@ -56,7 +56,10 @@ SCHEMA: dict[str, Any] = {
 REUSE_DIR = "LICENSES"
 MAX_LICENSE_BYTES = 512 * 1024
 
-MISSING = "no license file: expected LICENSE, LICENSE.md, LICENSE.txt or COPYING"
+MISSING = (
+    "no license file: expected LICENSE, LICENSE.md, LICENSE.txt or COPYING "
+    "(LICENCE also accepted)"
+)
 MISSING_HINT = (
     "Add a LICENSE file with the full text of the license the model card names "
     "(`license:`), e.g. the text from https://spdx.org/licenses/."
@@ -250,9 +253,11 @@ def _acceptable(policy: Policy) -> Callable[[str], bool]:
 
 def _summary(first: LicenseFile, card: CardLicense) -> str:
     """One line for the report: what LICENSE is and what the card says."""
-    found = f"{first.spdx} ({first.found.score:.0%})" if first.spdx else "needs review"
+    found = (
+        f"is {first.spdx} ({first.found.score:.0%})" if first.spdx else "needs review"
+    )
     said = f"`license: {card.value}`" if card.value else "no `license`"
-    return f"{first.name} is {found}; card has {said}"
+    return f"{first.name} {found}; card has {said}"
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -13,7 +13,9 @@ import askalono
 LOG = logging.getLogger(__name__)
 
 EMPTY = "the file holds no license text"
-NO_MATCH = "the text matches no known license (best guess {spdx}, {score:.0%})"
+# Below 50% askalono's best guess is noise (it varies between identical runs), so
+# the message names none: the report must not change when the text does not.
+NO_MATCH = "the text matches no known license text"
 LOW_SCORE = "the text resembles {spdx} only {score:.0%}"
 RETITLED = "the text reads as {spdx} ({score:.0%}) but is titled `{title}`"
 
@@ -104,8 +106,7 @@ def identify_license(text: str, min_confidence: float) -> Identification:
     LOG.debug("askalono: %s %.3f", spdx, score)
 
     if score < min(min_confidence, 0.5):
-        reason = NO_MATCH.format(spdx=spdx, score=score)
-        return Identification(None, score, spdx, reason)
+        return Identification(None, score, spdx, NO_MATCH)
     if score < min_confidence:
         reason = LOW_SCORE.format(spdx=spdx, score=score)
         return Identification(None, score, spdx, reason)

@@ -42,7 +42,9 @@ PHASES = {
     "forward": (
         "smoke/forward-failed",
         "the forward pass on batches of 2 and 3 samples raised {error}",
-        "Don't hard-code the batch size: use None in Input shapes and -1 in Reshape.",
+        "Check that sample_data() returns x shaped like the model's Input (one "
+        "sample per row), and don't hard-code the batch size: use None in Input "
+        "shapes and -1 in Reshape.",
     ),
     "train": ("smoke/train-failed", "training raised {error} at step {step}", None),
     "save": ("smoke/save-failed", "saving as .keras raised {error}", None),

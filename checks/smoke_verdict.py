@@ -33,6 +33,10 @@ NOT_FALLING = (
     "{steps} steps ({drop:+.1%}); the smoke test expects a drop of at least "
     "{wanted:.0%}"
 )
+SELF_COMPILED = (
+    "; the model came uncompiled, so modelbot compiled it with {optimizer} and "
+    "{loss}: compile it in build_model() with the optimizer it is meant to use"
+)
 NOT_FALLING_HINT = (
     "A model that cannot overfit one small batch usually has a bug: check the "
     "learning rate, that the loss matches the output activation, and that "
@@ -82,6 +86,11 @@ def judge_training(train: ChildReport) -> list[Finding]:
             message = NOT_FALLING.format(
                 initial=initial, final=final, steps=steps, drop=drop, wanted=wanted
             )
+            if train.text("compiled_by") == "modelbot":
+                message += SELF_COMPILED.format(
+                    optimizer=train.text("optimizer") or "Adam",
+                    loss=train.text("loss") or "a default loss",
+                )
             rule = "smoke/loss-not-falling"
             findings.append(train.finding(rule, message, NOT_FALLING_HINT))
         frozen = clean_texts(train.data.get("frozen"))
@@ -156,6 +165,10 @@ def summarize(metrics: Mapping[str, Any]) -> str:
     initial, final = metrics.get("loss_initial"), metrics.get("loss_final")
     if initial is not None and final is not None:
         parts.append(f"loss {initial:.4g} -> {final:.4g} in {metrics['steps']} steps")
+    if metrics.get("compiled_by") == "modelbot":
+        parts.append(
+            f"compiled by modelbot ({metrics.get('optimizer')}, {metrics.get('loss')})"
+        )
     if metrics.get("reload_max_abs_diff") is not None:
         parts.append("reloaded in a fresh process")
     return ", ".join(parts)

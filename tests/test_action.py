@@ -660,7 +660,9 @@ def test_check_on_a_pull_request_checks_changed_models_with_base_rules(
         "report": "modelbot-report.json",
         "exit-code": "0",
     }
-    assert "--changed-since auto --rules-from auto" in report["command"]
+    # `auto` was resolved to the base commit, so the command runs outside Actions
+    base = git(zoo, "rev-parse", "main")
+    assert f"--changed-since {base} --rules-from {base}" in report["command"]
     assert report["models"] == []
     assert result.summary == render_markdown(report, link_base=blob(head))
     assert render_text(report) in result.logs["summary"]

@@ -342,3 +342,49 @@ def test_symlinked_card_out_of_the_repository_is_no_crash(
     statuses = {c["name"]: c["status"] for c in report["models"][0]["checks"]}
     assert "error" not in statuses.values()
     assert code == 1 and statuses["docs"] == "fail"
+
+
+def test_reproduce_command_names_commits_not_auto(
+    zoo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(zoo, "init", "-q", "-b", "main")
+    git(zoo, "add", "-A")
+    git(zoo, "commit", "-qm", "base")
+    base = git(zoo, "rev-parse", "HEAD")
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "pull_request": {
+                    "number": 7,
+                    "base": {"sha": base, "ref": "main", "repo": {"full_name": "o/r"}},
+                    "head": {"sha": base, "repo": {"full_name": "o/r"}},
+                }
+            }
+        )
+    )
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    out = tmp_path / "r.json"
+    args = [
+        "check",
+        str(zoo),
+        "--only",
+        "docs",
+        "--changed-since",
+        "auto",
+        "--rules-from=auto",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    ]
+    monkeypatch.setattr(sys, "argv", ["modelbot", *args])
+
+    code, _, _ = invoke(*args)
+
+    report = json.loads(out.read_text())
+    assert code == 0 and report["models"] == []  # nothing changed since the base
+    assert "auto" not in report["command"]
+    assert f"--changed-since {base}" in report["command"]
+    assert f"--rules-from={base}" in report["command"]

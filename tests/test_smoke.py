@@ -744,3 +744,25 @@ def test_memory_budget_turns_an_allocation_failure_into_a_finding(
     )
     assert (finding.path, finding.line) == ("models/m/model.py", 6)  # Dense(20000)
     assert finding.hint and "smoke.memory_mb (512 MiB)" in finding.hint
+
+
+@pytest.mark.tensorflow
+def test_uncompiled_model_that_does_not_learn_says_modelbot_compiled_it(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import keras\nimport numpy as np\n\n\n"
+        "def build_model():\n"
+        "    inputs = keras.Input(shape=(1,))\n"
+        "    return keras.Model(inputs, keras.layers.Dense(1)(inputs))\n\n\n"
+        "def sample_data():\n"
+        "    x = np.ones((32, 1), 'float32')\n"
+        "    return x, x * 100\n"
+    )
+    result = run_smoke(make_model(tmp_path, {"model.py": code}))
+
+    finding = only(result, "smoke/loss-not-falling")
+    assert "the model came uncompiled, so modelbot compiled it with Adam" in (
+        finding.message
+    )
+    assert "compiled by modelbot (Adam" in result.summary
