@@ -19,7 +19,10 @@ LOG = logging.getLogger(__name__)
 
 MISSING = "metadata `{key}` is missing from the front matter"
 MISSING_HINT = "Add a line such as `{key}: {example}` to the front matter."
-NO_FRONT_MATTER_HINT = "Start README.md with a front matter block:\n---\n{lines}\n---"
+NO_FRONT_MATTER = "model card has no front matter; it needs {keys}"
+NO_FRONT_MATTER_HINT = (
+    "Start README.md with a line `---`, then lines such as {lines}, then `---`."
+)
 MISSPELT = "unknown metadata key `{key}`; did you mean `{known}`?"
 MISSPELT_HINT = "Rename `{key}:` to `{known}:`."
 MISSPELT_REQUIRED = "; `{found}` on line {line} looks like a misspelling of it"
@@ -64,9 +67,16 @@ def check_metadata(front: FrontMatter, required: list[str], rel: str) -> list[Fi
         return []
     data = front.data or {}
     findings = list(_misspelt_keys(front, rel))
+    if front.data is None and required:
+        # One finding for the whole block, not one per key with the same fix.
+        keys = ", ".join(f"`{k}`" for k in required)
+        lines = ", ".join(f"`{k}: {EXAMPLES.get(k, '...')}`" for k in required)
+        hint = NO_FRONT_MATTER_HINT.format(lines=lines)
+        message = NO_FRONT_MATTER.format(keys=keys)
+        return [*findings, _error("missing-metadata", message, rel, 1, hint)]
     for key in required:
         if key not in data:
-            findings.append(_missing(front, key, required, rel))
+            findings.append(_missing(front, key, rel))
     for key, value in data.items():
         line = front.key_lines.get(str(key))
         for problem in _value_problems(str(key), value, data):
@@ -97,17 +107,13 @@ def _language_codes() -> frozenset[str]:
     return frozenset(codes)
 
 
-def _missing(front: FrontMatter, key: str, required: list[str], rel: str) -> Finding:
+def _missing(front: FrontMatter, key: str, rel: str) -> Finding:
     """The finding for a required key that the front matter lacks."""
     message = MISSING.format(key=key)
     misspelt = [k for k in front.key_lines if _known_key(k) == key]
     if misspelt:
         line = front.key_lines[misspelt[0]]
         message += MISSPELT_REQUIRED.format(found=misspelt[0], line=line)
-    if front.data is None:
-        lines = "\n".join(f"{k}: {EXAMPLES.get(k, '...')}" for k in required)
-        hint = NO_FRONT_MATTER_HINT.format(lines=lines)
-        return _error("missing-metadata", message, rel, 1, hint)
     # The closing `---` line: where the missing line goes.
     hint = MISSING_HINT.format(key=key, example=EXAMPLES.get(key, "..."))
     return _error("missing-metadata", message, rel, front.body_line - 1, hint)

@@ -395,17 +395,20 @@ def test_near_miss_keys_warn_with_the_right_key(tmp_path: Path) -> None:
     )
 
 
-def test_card_without_front_matter_gets_a_block_to_add(tmp_path: Path) -> None:
+def test_card_without_front_matter_gets_one_finding_naming_every_key(
+    tmp_path: Path,
+) -> None:
     result = run(make_model(tmp_path, BODY.lstrip()))
 
-    missing = only(result, "docs/missing-metadata")
-    assert [f.message.split("`")[1] for f in missing] == [
-        "license",
-        "library_name",
-        "pipeline_tag",
-    ]
-    assert missing[0].hint is not None and "---\nlicense: " in missing[0].hint
-    assert len(result.findings) == 3
+    [missing] = only(result, "docs/missing-metadata")
+    assert missing.message == (
+        "model card has no front matter; it needs `license`, `library_name`, "
+        "`pipeline_tag`"
+    )
+    assert missing.line == 1
+    assert missing.hint is not None and "`license: apache-2.0`" in missing.hint
+    assert "\n" not in missing.hint  # one line: it reads in a table or a comment
+    assert len(result.findings) == 1
 
 
 def test_required_metadata_is_configurable(tmp_path: Path) -> None:
