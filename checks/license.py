@@ -62,7 +62,7 @@ MISSING = (
 )
 MISSING_HINT = (
     "Add a LICENSE file with the full text of the license the model card names "
-    "(`license:`), e.g. the text from https://spdx.org/licenses/."
+    "(`license:`), e.g. the text from `https://spdx.org/licenses/`."
 )
 UNIDENTIFIED = "{file} is not a license modelbot can name with confidence: {reason}"
 UNIDENTIFIED_HINT = (
@@ -72,7 +72,7 @@ UNIDENTIFIED_HINT = (
 OUTSIDE = "it is a symlink to a file outside the repository"
 UNREADABLE = "it cannot be read ({why})"
 BAD_POLICY = "`license.{key}` entry `{entry}` is not an SPDX license id"
-BAD_POLICY_HINT = "Use ids from https://spdx.org/licenses/ in .modelbot.yml."
+BAD_POLICY_HINT = "Use ids from `https://spdx.org/licenses/` in .modelbot.yml."
 DENIED = "{what} is {license}, which the policy denies (`license.deny`)"
 NOT_ALLOWED = "{what} is {license}, which is not in `license.allow` ({allowed})"
 POLICY_HINT = (

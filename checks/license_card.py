@@ -33,7 +33,7 @@ CARD_MISSING_UNKNOWN = (
 )
 CARD_MISSING_HINT = (
     "Add a `license:` line to the card's front matter; the Hub's ids are listed at "
-    "https://huggingface.co/docs/hub/repositories-licenses."
+    "`https://huggingface.co/docs/hub/repositories-licenses`."
 )
 DUPLICATE = (
     "`license` is given more than once in the model card (lines {lines}), so the "
@@ -51,7 +51,7 @@ INVALID = (
     "`license: {value}` is neither a Hub license id nor an SPDX expression ({why})"
 )
 INVALID_HINT = (
-    "Use a Hub id from https://huggingface.co/docs/hub/repositories-licenses."
+    "Use a Hub id from `https://huggingface.co/docs/hub/repositories-licenses`."
 )
 NOT_HUB = (
     "`license: {value}` is not in the Hub's accepted license list: use {hub}"

@@ -43,7 +43,9 @@ REQUIREMENTS = "requirements.txt"
 HEADER_INVALID = (
     "`SPDX-License-Identifier: {text}` is not a valid SPDX expression: {why}"
 )
-HEADER_INVALID_HINT = "Use ids from https://spdx.org/licenses/ joined by AND, OR, WITH."
+HEADER_INVALID_HINT = (
+    "Use ids from `https://spdx.org/licenses/` joined by AND, OR, WITH."
+)
 HEADER_MISMATCH = "`SPDX-License-Identifier: {text}` contradicts the model's {files}"
 HEADER_MISMATCH_HINT = (
     "Make the header name the LICENSE's license, or add the other license's text "
