@@ -9,8 +9,9 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -29,6 +30,7 @@ from modelbot.runner import run_checks
 from modelbot.textreport import ProgressPrinter, render_text
 
 LOG = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 CRASH = (
     "modelbot crashed: {kind}: {detail}\n"
@@ -58,6 +60,27 @@ class Group(click.Group):
             ctx.exit(130)
 
 
+def report_options(default_format: str) -> Callable[[F], F]:
+    """The ``--format`` and ``--output`` options that ``check`` and ``render`` share."""
+
+    def decorate(command: F) -> F:
+        command = click.option(
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the report to FILE instead of standard output.",
+        )(command)
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "markdown", "json"]),
+            default=default_format,
+            show_default=True,
+            help="Report format.",
+        )(command)
+
+    return decorate
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="modelbot")
 @click.option("-v", "--verbose", count=True, help="-v for INFO logs, -vv for DEBUG.")
@@ -83,19 +106,7 @@ def cli(verbose: int) -> None:
 @click.option(
     "--skip", multiple=True, metavar="CHECK", help="Do not run this check (repeatable)."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to FILE instead of standard output.",
-)
+@report_options(default_format="text")
 @click.option(
     "--changed-since",
     metavar="REF",
@@ -304,19 +315,7 @@ def write_report(
     metavar="REPORT.json",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="markdown",
-    show_default=True,
-    help="Report format.",
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of standard output.",
-)
+@report_options(default_format="markdown")
 @click.option(
     "--link-base",
     metavar="URL",
