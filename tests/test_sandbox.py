@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,30 +37,6 @@ def run_python(
 def read(tmp_path: Path, name: str) -> object:
     """Read the JSON a child wrote into its working directory."""
     return json.loads((tmp_path / "work" / name).read_text())
-
-
-@pytest.fixture
-def loopback_server() -> Iterator[int]:
-    """A TCP server on 127.0.0.1 in the parent's network namespace; yields its port."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            conn.sendall(b"hello")
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join()
-    server.close()
 
 
 def test_child_environment_is_allow_listed(

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import textwrap
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,28 +77,6 @@ def test_timeout_names_the_budget_and_the_phase(tmp_path: Path) -> None:
     finding = only(result, "smoke/timeout")
     assert "timed out after 2 s during the import of model.py" in finding.message
     assert finding.path == "models/m/model.py"
-
-
-@pytest.fixture
-def loopback_server() -> Iterator[int]:
-    """A TCP server on 127.0.0.1 in the test's network namespace; yields its port."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                server.accept()[0].close()
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join()
-    server.close()
 
 
 def test_model_code_sees_no_secret_and_no_network(
