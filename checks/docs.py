@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from modelbot.checks.card_links import LinkResolver
@@ -85,7 +84,7 @@ class DocsCheck:
         if settings["docstrings"] != "off":
             fail = settings["docstrings"] == "fail"
             severity = Severity.ERROR if fail else Severity.WARNING
-            files = [(p, _rel(model, p)) for p in python_files(model.path)]
+            files = [(p, model.relpath(p)) for p in python_files(model.path)]
             report = check_docstrings(files, severity)
             findings += report.findings
             coverage = report.coverage
@@ -108,7 +107,7 @@ class DocsCheck:
         findings: list[Finding],
     ) -> tuple[list[str], list[str]]:
         """Add the card's findings; return its required sections and missing keys."""
-        rel = _rel(model, model.card)
+        rel = model.relpath(model.card)
         front = read_front_matter(model.card, rel)
         findings += front.problems
         keys = list(settings["required_metadata"])
@@ -141,14 +140,14 @@ def _no_card(model: ModelDir, required: list[str]) -> Finding:
     else:
         message = NO_CARD.format(model=model.rel)
     hint = NO_CARD_HINT.format(sections=", ".join(required))
-    rel = _rel(model, model.card)
+    rel = model.relpath(model.card)
     return Finding("docs/missing-card", Severity.ERROR, message, rel, None, None, hint)
 
 
 def _unreadable_card(model: ModelDir) -> Finding | None:
     """An error when the card links out of the repository or is too large to lint."""
-    card, rel = model.card, _rel(model, model.card)
-    if card.is_symlink() and not card.resolve().is_relative_to(model.root.resolve()):
+    card, rel = model.card, model.relpath(model.card)
+    if card.is_symlink() and not model.contains(card):
         return Finding(
             "docs/unreadable-card",
             Severity.ERROR,
@@ -170,12 +169,6 @@ def _unreadable_card(model: ModelDir) -> Finding | None:
             LARGE_CARD_HINT,
         )
     return None
-
-
-def _rel(model: ModelDir, file: Path) -> str:
-    """``file`` in the model directory as a repository path, symlinks not followed."""
-    inside = file.relative_to(model.path).as_posix()
-    return inside if model.rel == "." else f"{model.rel}/{inside}"
 
 
 def _summary(

@@ -169,7 +169,7 @@ def identify_files(ctx: Context) -> list[LicenseFile]:
 
     files = []
     for path in paths:
-        inside = _inside(path, model.root)
+        inside = model.contains(path)
         rel = model.relpath(path)
         outside = Identification(None, 0.0, reason=OUTSIDE)
         found = _identify(path, minimum) if inside else outside
@@ -258,11 +258,6 @@ def _summary(first: LicenseFile, card: CardLicense) -> str:
     )
     said = f"`license: {card.value}`" if card.value else "no `license`"
     return f"{first.name} {found}; card has {said}"
-
-
-def _inside(path: Path, root: Path) -> bool:
-    """Whether ``path`` (symlinks followed) stays inside the repository ``root``."""
-    return path.resolve().is_relative_to(root.resolve())
 
 
 def _error(
